@@ -1,0 +1,191 @@
+"""The assistant: retrieval plus answer composition, shared by the CLI, the terminal chat and the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from knowledge.answer import (
+    MESSAGES,
+    NO_ANSWER,
+    extractive_answer,
+    hold_back_no_answer,
+    llm_messages,
+    sources_of,
+)
+from knowledge.config import Settings
+from knowledge.embeddings import make_embeddings
+from knowledge.models import Answer, Hit, Language, Turn
+from knowledge.retrieval import DEFAULT_MIN_SIMILARITY, HybridRetriever, Mode, Retrieval
+from knowledge.store import VectorIndex, chroma_client
+from knowledge.text import detect_language, words
+
+log = logging.getLogger(__name__)
+
+_FOLLOW_UP_WORDS = frozenset(
+    "das dies diese dieser dieses dort damals da er sie es ihm ihr ihn denen deren dessen dazu davon darüber "
+    "that this these those there then it its they them their he she his her also and und auch".split()
+)
+
+
+def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+    """The question, preceded by the previous one when it reads like a follow-up."""
+    if not history:
+        return question
+    tokens = words(question)
+    if len(tokens) <= 6 or (tokens and tokens[0] in {"und", "and", "also", "auch"}) or (
+        _FOLLOW_UP_WORDS & set(tokens) and len(tokens) <= 10
+    ):
+        return f"{history[-1].question} {question}"
+    return question
+
+
+class Assistant:
+    """Answers questions from the indexed documents, with sources."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever, llm: Any | None = None) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.llm = llm
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        """Open the index and, when configured, the LLM."""
+        index = VectorIndex(chroma_client(settings), make_embeddings(settings))
+        return cls(settings, HybridRetriever(index), make_llm(settings) if settings.llm_enabled else None)
+
+    @property
+    def llm_enabled(self) -> bool:
+        """True when answers are written by an LLM."""
+        return self.llm is not None
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+        """The k best passages."""
+        return self.retriever.retrieve(query, k=k, mode=mode).hits
+
+    def _retrieve(self, question: str, history: Sequence[Turn], language: Language | None) -> Retrieval:
+        query = retrieval_query(question, history)
+        language = language or detect_language(question)
+        return self.retriever.retrieve(query, k=self.settings.clusterbridge_top_k, language=language)
+
+    def _abstain(self, retrieval: Retrieval, language: Language, mode: str = "extractive") -> Answer:
+        return Answer(
+            answer=MESSAGES["abstain"][language],
+            sources=[],
+            abstained=True,
+            language=language,
+            mode="llm" if mode == "llm" else "extractive",
+            hits=retrieval.hits,
+        )
+
+    def _extractive(self, question: str, retrieval: Retrieval, language: Language, note: str | None = None) -> Answer:
+        text = extractive_answer(question, retrieval.hits, language)
+        if note:
+            text = f"{note}\n\n{text}"
+        return Answer(
+            answer=text,
+            sources=sources_of(retrieval.hits),
+            abstained=False,
+            language=language,
+            mode="extractive",
+            note=note,
+            hits=retrieval.hits,
+        )
+
+    def _from_llm(self, text: str, retrieval: Retrieval, language: Language) -> Answer:
+        text = text.strip()
+        if not text or text.startswith(NO_ANSWER):
+            return self._abstain(retrieval, language, mode="llm")
+        return Answer(
+            answer=text,
+            sources=sources_of(retrieval.hits),
+            abstained=False,
+            language=language,
+            mode="llm",
+            hits=retrieval.hits,
+        )
+
+    def ask(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
+        """Answer synchronously (CLI)."""
+        return asyncio.run(self.aask(question, history, language))
+
+    async def _prepare(
+        self, question: str, history: Sequence[Turn], language: Language | None
+    ) -> tuple[Language, Retrieval, Answer | None]:
+        """Retrieve; the Answer is set when no LLM call is needed (abstention or extractive mode)."""
+        language = language or detect_language(question)
+        retrieval = await asyncio.to_thread(self._retrieve, question, history, language)
+        min_similarity = 0.0 if self.settings.use_openai_embeddings else DEFAULT_MIN_SIMILARITY
+        if not retrieval.confident(min_similarity):
+            return language, retrieval, self._abstain(retrieval, language, "llm" if self.llm else "extractive")
+        if self.llm is None:
+            return language, retrieval, self._extractive(question, retrieval, language)
+        return language, retrieval, None
+
+    def _llm_failed(self, exc: Exception, question: str, retrieval: Retrieval, language: Language) -> Answer:
+        if not _is_llm_error(exc):
+            raise exc
+        log.warning("LLM failed, answering extractively: %s", exc)
+        return self._extractive(question, retrieval, language, note=MESSAGES["llm_failed"][language])
+
+    async def aask(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
+        """Answer a question (one LLM request, not streamed), using the conversation for follow-ups."""
+        language, retrieval, ready = await self._prepare(question, history, language)
+        if ready is not None:
+            return ready
+        messages = llm_messages(question, retrieval.hits, history, language)
+        try:
+            reply = await self.llm.ainvoke(messages)
+        except Exception as exc:  # the SDK already retried timeouts, 429 and 5xx
+            return self._llm_failed(exc, question, retrieval, language)
+        text = reply.content if isinstance(reply.content, str) else ""
+        return self._from_llm(text, retrieval, language)
+
+    async def astream(
+        self, question: str, history: Sequence[Turn] = (), language: Language | None = None
+    ) -> AsyncIterator[str | Answer]:
+        """Yield pieces of the answer as the LLM writes them, then the final Answer."""
+        language, retrieval, ready = await self._prepare(question, history, language)
+        if ready is not None:
+            yield ready
+            return
+        messages = llm_messages(question, retrieval.hits, history, language)
+        collected: list[str] = []
+
+        async def raw() -> AsyncIterator[str]:
+            async for chunk in self.llm.astream(messages):
+                piece = chunk.content if isinstance(chunk.content, str) else ""
+                collected.append(piece)
+                yield piece
+
+        try:
+            async for piece in hold_back_no_answer(raw()):
+                yield piece
+        except Exception as exc:  # the SDK already retried timeouts, 429 and 5xx
+            yield self._llm_failed(exc, question, retrieval, language)
+            return
+        yield self._from_llm("".join(collected), retrieval, language)
+
+
+def _is_llm_error(exc: Exception) -> bool:
+    import httpx
+    import openai
+
+    return isinstance(exc, openai.OpenAIError | httpx.HTTPError | asyncio.TimeoutError)
+
+
+def make_llm(settings: Settings) -> Any:
+    """LangChain's ChatOpenAI for OpenAI or any OpenAI-compatible server."""
+    from langchain_openai import ChatOpenAI
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    return ChatOpenAI(
+        model=settings.openai_chat_model,
+        api_key=key,  # type: ignore[arg-type]
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout,
+        max_retries=settings.openai_max_retries,
+        temperature=0.1,
+    )

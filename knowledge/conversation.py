@@ -1,0 +1,82 @@
+"""The conversation service that the terminal chat and the Telegram bot share."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Protocol
+
+from knowledge.models import Answer, Language, Turn
+
+if TYPE_CHECKING:
+    from knowledge.assistant import Assistant
+
+HISTORY_TURNS = 4
+
+
+class HistoryStore(Protocol):
+    """Where a conversation's recent turns live (memory for the terminal, the database for the bot)."""
+
+    async def recent(self, conversation_id: str, limit: int) -> list[Turn]:
+        """The last `limit` turns, oldest first."""
+        ...
+
+    async def append(self, conversation_id: str, turn: Turn) -> None:
+        """Remember one turn."""
+        ...
+
+    async def reset(self, conversation_id: str) -> None:
+        """Forget the conversation."""
+        ...
+
+
+class MemoryHistory:
+    """A HistoryStore in memory, for the terminal chat and tests."""
+
+    def __init__(self, max_turns: int = 50) -> None:
+        self._turns: dict[str, deque[Turn]] = defaultdict(lambda: deque(maxlen=max_turns))
+
+    async def recent(self, conversation_id: str, limit: int) -> list[Turn]:
+        """The last `limit` turns, oldest first."""
+        return list(self._turns[conversation_id])[-limit:] if limit > 0 else []
+
+    async def append(self, conversation_id: str, turn: Turn) -> None:
+        """Remember one turn."""
+        self._turns[conversation_id].append(turn)
+
+    async def reset(self, conversation_id: str) -> None:
+        """Forget the conversation."""
+        self._turns.pop(conversation_id, None)
+
+
+class ConversationService:
+    """Answers questions in the context of a conversation's recent turns."""
+
+    def __init__(self, assistant: Assistant, history: HistoryStore, turns: int = HISTORY_TURNS) -> None:
+        self.assistant = assistant
+        self.history = history
+        self.turns = turns
+
+    async def ask(self, conversation_id: str, question: str, language: Language | None = None) -> Answer:
+        """Answer `question`, using and then extending the conversation's history."""
+        recent = await self.history.recent(conversation_id, self.turns)
+        answer = await self.assistant.aask(question, history=recent, language=language)
+        await self.history.append(conversation_id, Turn(question=question, answer=answer.answer))
+        return answer
+
+    async def stream(
+        self, conversation_id: str, question: str, language: Language | None = None
+    ) -> AsyncIterator[str | Answer]:
+        """Yield the answer text as it grows (LLM mode), then the final Answer."""
+        recent = await self.history.recent(conversation_id, self.turns)
+        final: Answer | None = None
+        async for part in self.assistant.astream(question, history=recent, language=language):
+            if isinstance(part, Answer):
+                final = part
+            yield part
+        if final is not None:
+            await self.history.append(conversation_id, Turn(question=question, answer=final.answer))
+
+    async def reset(self, conversation_id: str) -> None:
+        """Forget the conversation."""
+        await self.history.reset(conversation_id)

@@ -1,0 +1,191 @@
+"""The Chroma vector store: embedded PersistentClient by default, a Chroma server with CHROMA_HOST."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+
+from knowledge.config import Settings
+from knowledge.embeddings import CachedEmbeddings
+from knowledge.errors import StoreError
+
+_PAGE = 2000
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One indexed passage: `text` is what is embedded and stored (title line first)."""
+
+    id: str
+    text: str
+    source: str
+    title: str
+    url: str | None = None
+    language: str = "de"
+    position: int = 0
+    extra: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+    @property
+    def body(self) -> str:
+        """The text without the title line that is kept with every chunk for embedding."""
+        head = f"{self.title}\n\n"
+        return self.text[len(head) :] if self.title and self.text.startswith(head) else self.text
+
+    def metadata(self) -> dict[str, str | int | float | bool]:
+        """Chroma metadata (no None values)."""
+        meta: dict[str, str | int | float | bool] = {
+            "source": self.source,
+            "title": self.title,
+            "language": self.language,
+            "position": self.position,
+            **self.extra,
+        }
+        if self.url:
+            meta["url"] = self.url
+        return meta
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+        """Rebuild a chunk from what Chroma returns."""
+        known = {"source", "title", "language", "position", "url"}
+        return cls(
+            id=chunk_id,
+            text=text,
+            source=str(meta.get("source", "")),
+            title=str(meta.get("title", "")),
+            url=meta.get("url") or None,
+            language=str(meta.get("language", "de")),
+            position=int(meta.get("position", 0)),
+            extra={k: v for k, v in meta.items() if k not in known},
+        )
+
+
+def chroma_client(settings: Settings) -> chromadb.ClientAPI:
+    """A Chroma client: HTTP when CHROMA_HOST is set, else persistent under the data dir."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        path = settings.data_dir / "chroma"
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else "the data dir"
+        raise StoreError(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+def collection_name(model_id: str, kind: str = "docs") -> str:
+    """A collection per embedding model: vectors of different models never mix."""
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", model_id).strip("-")
+    return f"clusterbridge-{kind}-{slug}"[:60]
+
+
+class VectorIndex:
+    """Chunks in one Chroma collection, through LangChain's Chroma vector store."""
+
+    def __init__(self, client: chromadb.ClientAPI, embeddings: CachedEmbeddings, kind: str = "docs") -> None:
+        self.client = client
+        self.embeddings = embeddings
+        self.name = collection_name(embeddings.model_id, kind)
+        try:
+            self.vectorstore = Chroma(
+                client=client,
+                collection_name=self.name,
+                embedding_function=embeddings,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {self.name}: {exc}") from exc
+
+    @property
+    def collection(self) -> chromadb.Collection:
+        """The raw Chroma collection."""
+        return self.client.get_collection(self.name)
+
+    def count(self) -> int:
+        """How many chunks are indexed."""
+        return self.collection.count()
+
+    def version(self) -> int:
+        """A counter bumped after each change, so readers know when to reload BM25."""
+        meta = self.collection.metadata or {}
+        return int(meta.get("clusterbridge_version", 0))
+
+    def bump_version(self) -> None:
+        """Mark the index as changed."""
+        collection = self.collection
+        meta = dict(collection.metadata or {})
+        meta["clusterbridge_version"] = int(meta.get("clusterbridge_version", 0)) + 1
+        meta.pop("hnsw:space", None)
+        collection.modify(metadata=meta)
+
+    def upsert(self, chunks: Sequence[Chunk]) -> None:
+        """Add or replace chunks (embedding only texts the cache has not seen)."""
+        if not chunks:
+            return
+        try:
+            self.vectorstore.add_texts(
+                texts=[c.text for c in chunks],
+                metadatas=[c.metadata() for c in chunks],
+                ids=[c.id for c in chunks],
+            )
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"cannot write to collection {self.name}: {exc}") from exc
+
+    def ids_where(self, where: dict[str, Any]) -> list[str]:
+        """Ids of the chunks matching a metadata filter."""
+        return list(self.collection.get(where=where, include=[])["ids"])
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id."""
+        for start in range(0, len(ids), _PAGE):
+            self.collection.delete(ids=list(ids[start : start + _PAGE]))
+
+    def sources(self) -> set[str]:
+        """Every source that has chunks."""
+        collection = self.collection
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return found
+            found.update(str((meta or {}).get("source", "")) for meta in page["metadatas"] or [])
+            offset += len(page["ids"])
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        """Every chunk, page by page."""
+        collection = self.collection
+        offset = 0
+        while True:
+            page = collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            ids = page["ids"]
+            if not ids:
+                return
+            docs = page["documents"] or []
+            metas = page["metadatas"] or []
+            for chunk_id, text, meta in zip(ids, docs, metas, strict=True):
+                yield Chunk.from_record(chunk_id, text or "", dict(meta or {}))
+            offset += len(ids)
+
+    def dense_search(
+        self, query: str, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The k nearest chunks with cosine similarity (1 - distance), best first."""
+        if self.count() == 0:
+            return []
+        vector = self.embeddings.embed_query(query)
+        pairs = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+        return [
+            (Chunk.from_record(doc.id or "", doc.page_content, dict(doc.metadata)), 1.0 - distance)
+            for doc, distance in pairs
+        ]

@@ -1,0 +1,65 @@
+"""Language detection, sentence splitting and stemmed tokens for BM25 (German and English)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+from knowledge.models import Language
+
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'“”»)]?\s+(?=[\"'„“«(]?[A-ZÄÖÜ0-9])|\n+")
+
+GERMAN_STOP = frozenset(
+    """aber alle allem allen aller als also am an auch auf aus bei beim bin bis bist da damit dann das dass
+    dem den denen der des dessen die dies diese diesem diesen dieser dieses doch dort du durch ein eine
+    einem einen einer eines er es etwa euch für gegen gibt hab habe haben hat hatte hier ich ihr ihre im in
+    ins ist ja jede jedem jeden jeder jedes kann kein keine können man mehr mein mit muss nach nicht noch
+    nur ob oder ohne sehr sein seine sich sie sind so soll sollen über um und uns unser unter vom von vor
+    war waren warum was weil welche welcher welches wenn wer werden wie wieviel wieviele wir wird wo wurde
+    wurden zu zum zur zwischen""".split()
+)
+ENGLISH_STOP = frozenset(
+    """a about after all also an and any are as at be been but by can could did do does for from had has
+    have he her his how i if in into is it its may more most my no not of on or our out over she should so
+    some than that the their them then there these they this those to under up us was we were what when
+    where which while who whom why will with would you your""".split()
+)
+STOPWORDS: dict[Language, frozenset[str]] = {"de": GERMAN_STOP, "en": ENGLISH_STOP}
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def detect_language(text: str, default: Language = "de") -> Language:
+    """Guess German or English from stop words and umlauts; `default` when there is no evidence."""
+    tokens = words(text)
+    de = sum(t in GERMAN_STOP for t in tokens) + sum(ch in "äöüßÄÖÜ" for ch in text)
+    en = sum(t in ENGLISH_STOP for t in tokens)
+    if de == en:
+        return default
+    return "de" if de > en else "en"
+
+
+@lru_cache(maxsize=2)
+def _stemmer(language: Language) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("german" if language == "de" else "english")
+
+
+def stem_tokens(text: str, language: Language) -> list[str]:
+    """Stemmed tokens without stop words, for BM25."""
+    stop = STOPWORDS[language]
+    kept = [t for t in words(text) if t not in stop and (len(t) > 1 or t.isdigit())]
+    stems: list[str] = _stemmer(language).stemWords(kept)
+    return stems
+
+
+def sentences(text: str) -> list[str]:
+    """Split text into sentences, keeping each whole."""
+    parts = (part.strip() for part in _SENTENCE_END.split(text))
+    return [part for part in parts if part]
