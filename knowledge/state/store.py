@@ -481,9 +481,12 @@ class StateStore:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on; WAL so the bot and the CLI can read while one writes; fewer fsyncs."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")  # ignored (stays 'memory') for in-memory databases
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
