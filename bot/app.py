@@ -1,0 +1,244 @@
+"""Build and run the Telegram application: long polling by default, webhook when configured."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.access import FloodLimit, FloodLimiter
+from bot.i18n import COMMANDS
+from bot.service import FEEDBACK_PREFIX, BotService
+from knowledge.config import Settings
+from knowledge.errors import ConfigError
+from knowledge.state import StateStore
+
+if TYPE_CHECKING:
+    from knowledge.assistant import Assistant
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Everything that is not text: stickers, photos, voice, audio, video, files, locations, contacts, polls.
+NON_TEXT = (
+    filters.Sticker.ALL
+    | filters.PHOTO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.POLL
+    | filters.Dice.ALL
+)
+
+
+def require_token(settings: Settings) -> str:
+    """The bot token, or a clear ConfigError when TELEGRAM_BOT_TOKEN is missing."""
+    token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else ""
+    if not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env"
+        )
+    return token
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The webhook's secret token, required in webhook mode and checked for Telegram's alphabet."""
+    secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+    if not secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set")
+    if not _SECRET_TOKEN.match(secret):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1-256 characters)"
+        )
+    return secret
+
+
+def build_application(
+    settings: Settings,
+    assistant: Assistant,
+    store: StateStore,
+    *,
+    flood_limit: FloodLimit | None = None,
+    stream_interval: float = 1.0,
+    typing_delay: float = 0.3,
+    rate_limiter: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The configured Application: handlers, error handler, rate limiter, job queue, command menu."""
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(require_token(settings))
+        .base_url(settings.telegram_api_base_url)
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
+        .concurrent_updates(64)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data[handlers.SERVICE_KEY] = BotService(
+        settings=settings,
+        assistant=assistant,
+        store=store,
+        limiter=FloodLimiter(flood_limit or FloodLimit()),
+        stream_interval=stream_interval,
+        typing_delay=typing_delay,
+    )
+    add_handlers(application)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(prune, interval=600, first=600, name="prune")
+    return application
+
+
+def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """One handler per command, then free text, non-text messages and unknown commands."""
+    new = filters.UpdateType.MESSAGE  # edited messages are not answered again
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    application.add_handler(CommandHandler("start", handlers.start, filters=new))
+    application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
+    application.add_handler(CommandHandler("ask", handlers.ask, filters=new))
+    application.add_handler(CommandHandler("reset", handlers.reset, filters=new))
+    application.add_handler(CommandHandler("lang", handlers.lang, filters=new))
+    application.add_handler(CommandHandler("request_access", handlers.request_access, filters=new))
+    application.add_handler(CommandHandler("stats", handlers.stats, filters=new))
+    application.add_handler(CallbackQueryHandler(handlers.feedback, pattern=f"^{FEEDBACK_PREFIX}:"))
+    application.add_handler(
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, handlers.question)
+    )
+    application.add_handler(
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message)
+    )
+    application.add_handler(MessageHandler(new & NON_TEXT, handlers.non_text))
+    application.add_handler(MessageHandler(new & filters.COMMAND, handlers.unknown))
+    application.add_error_handler(handlers.error_handler)
+
+
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """setMyCommands: English as the default menu, German for users whose Telegram is in German."""
+    try:
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]])
+        await application.bot.set_my_commands(
+            [BotCommand(c, d) for c, d in COMMANDS["de"]], language_code="de"
+        )
+    except TelegramError:
+        logger.warning("could not register the command menu", exc_info=True)
+
+
+async def prune(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: forget idle conversation locks and expired flood windows."""
+    handlers.service(context).prune()
+
+
+async def start_transport(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    *,
+    poll_interval: float = 0.0,
+    poll_timeout: int = 10,
+) -> str:
+    """Start receiving updates: a webhook when TELEGRAM_WEBHOOK_URL is set, else long polling."""
+    assert application.updater is not None
+    if settings.telegram_webhook_url:
+        secret = webhook_secret(settings)
+        path = urlparse(settings.telegram_webhook_url).path.strip("/")
+        await application.updater.start_webhook(
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            url_path=path,
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        logger.info(
+            "webhook listening on %s:%s/%s",
+            settings.telegram_webhook_listen,
+            settings.telegram_webhook_port,
+            path,
+        )
+        return "webhook"
+    await application.updater.start_polling(
+        poll_interval=poll_interval, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+    )
+    logger.info("long polling for updates")
+    return "polling"
+
+
+async def start_bot(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, *, poll_timeout: int = 10
+) -> str:
+    """Initialize, register the command menu, start receiving updates and processing them."""
+    await application.initialize()
+    await register_commands(application)
+    mode = await start_transport(application, settings, poll_timeout=poll_timeout)
+    await application.start()
+    return mode
+
+
+async def stop_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The reverse of start_bot: stop receiving, finish processing, shut down."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Open the assistant and the state store, run the bot until `stop` is set (or SIGINT/SIGTERM)."""
+    from knowledge.assistant import Assistant
+
+    require_token(settings)
+    if settings.telegram_webhook_url:
+        webhook_secret(settings)
+    assistant = Assistant.from_settings(settings)
+    store = await StateStore.open(settings.sqlalchemy_url)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        application = build_application(settings, assistant, store)
+        try:
+            mode = await start_bot(application, settings)
+            logger.info("ClusterBridge bot @%s running (%s)", application.bot.username, mode)
+            await stop.wait()
+        finally:
+            await stop_bot(application)
+    finally:
+        await store.close()
+
+
+def run_bot(settings: Settings) -> None:
+    """`clusterbridge bot`: refuse without a token, then serve until interrupted."""
+    require_token(settings)
+    if settings.telegram_webhook_url:
+        webhook_secret(settings)
+    asyncio.run(serve(settings))

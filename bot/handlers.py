@@ -1,0 +1,217 @@
+"""Thin Telegram handlers: one per command or kind of update; the logic lives in bot.service."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.access import check_privileged
+from bot.i18n import t
+from bot.render import escape
+from bot.service import (
+    BotService,
+    addressed_question,
+    conversation_id,
+    is_group,
+    parse_feedback,
+    ui_language,
+)
+from knowledge.models import Language
+
+logger = logging.getLogger(__name__)
+
+SERVICE_KEY = "service"
+
+
+def service(context: ContextTypes.DEFAULT_TYPE) -> BotService:
+    """The BotService stored in the application's bot_data."""
+    found: BotService = context.application.bot_data[SERVICE_KEY]
+    return found
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the user in their language and explain what the bot can do."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    record = await service(context).user(user)
+    lang = ui_language(record, user.language_code)
+    text = escape(t(lang, "start", name=user.first_name, bot=context.bot.username))
+    if record.member_id:
+        text += "\n\n" + escape(t(lang, "start_linked"))
+    await message.reply_text(text)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the commands."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    record = await service(context).user(user)
+    await message.reply_text(escape(t(ui_language(record, user.language_code), "help")))
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer the question after /ask (in any chat)."""
+    message = update.effective_message
+    if message is None:
+        return
+    await service(context).answer(context.bot, message, " ".join(context.args or []))
+
+
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, any text is a question."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    await service(context).answer(context.bot, message, message.text)
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, answer only when the bot is mentioned or replied to; ignore other chatter."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = addressed_question(message, context.bot.username, context.bot.id)
+    if text is None:
+        return
+    await service(context).answer(context.bot, message, text)
+
+
+async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the conversation in this chat."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    svc = service(context)
+    record = await svc.user(user)
+    await svc.conversations.reset(conversation_id(message.chat_id, user.id))
+    await message.reply_text(escape(t(ui_language(record, user.language_code), "reset_done")))
+
+
+async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set the answer language: /lang de, /lang en or /lang auto."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    svc = service(context)
+    record = await svc.user(user)
+    args = context.args or []
+    choice = args[0].lower() if len(args) == 1 else ""
+    if choice in ("de", "en"):
+        chosen: Language = "en" if choice == "en" else "de"
+        await svc.store.set_language(user.id, chosen)
+        await message.reply_text(escape(t(chosen, "lang_set")))
+    elif choice == "auto":
+        await svc.store.set_language(user.id, None)
+        await message.reply_text(escape(t(ui_language(None, user.language_code), "lang_auto")))
+    else:
+        await message.reply_text(escape(t(ui_language(record, user.language_code), "lang_usage")))
+
+
+async def request_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask the admins for access (members-only policy); the request is stored and forwarded."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    svc = service(context)
+    record = await svc.user(user)
+    lang_ = ui_language(record, user.language_code)
+    text = " ".join(context.args or []).strip()
+    if not text:
+        await message.reply_text(escape(t(lang_, "request_access_usage")))
+        return
+    request_id = await svc.store.add_access_request(user.id, text[:1000])
+    handle = f"@{user.username}, " if user.username else ""
+    who = f"{user.full_name} ({handle}id {user.id})"
+    for admin_id in sorted(svc.settings.admin_ids):
+        try:
+            await context.bot.send_message(
+                admin_id, escape(t("de", "request_access_admin", id=request_id, user=who, text=text[:1000]))
+            )
+        except TelegramError:
+            logger.warning("could not forward access request %s to admin %s", request_id, admin_id)
+    await message.reply_text(escape(t(lang_, "request_access_done", id=request_id)))
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins only: users, feedback and open access requests."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    svc = service(context)
+    record = await svc.user(user)
+    lang_ = ui_language(record, user.language_code)
+    if not check_privileged(user.id, record, svc.settings, "admin", "stats"):
+        await message.reply_text(escape(t(lang_, "not_allowed")))
+        return
+    summary = await svc.stats()
+    await message.reply_text(escape(t(lang_, "stats", **summary)))
+
+
+async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store a 👍/👎 on an answer."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    svc = service(context)
+    record = await svc.user(user)
+    lang_ = ui_language(record, user.language_code)
+    parsed = parse_feedback(query.data)
+    if parsed is None or await svc.store.get_answer(parsed[0]) is None:
+        await query.answer(t(lang_, "feedback_unknown"))
+        return
+    await svc.store.add_feedback(parsed[0], user.id, parsed[1])
+    await query.answer(t(lang_, "feedback_thanks"))
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files: explain that only text questions work."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if is_group(message.chat.type) and not (
+        message.reply_to_message is not None
+        and message.reply_to_message.from_user is not None
+        and message.reply_to_message.from_user.id == context.bot.id
+    ):
+        return  # never comment on a group's pictures unless they are a reply to the bot
+    record = await service(context).user(user)
+    await message.reply_text(escape(t(ui_language(record, user.language_code), "non_text")))
+
+
+async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Unknown commands get a pointer to /help (in groups only when addressed to this bot)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    command = message.text.split()[0]
+    if message.chat.type != ChatType.PRIVATE and not command.lower().endswith(
+        f"@{context.bot.username}".lower()
+    ):
+        return
+    record = await service(context).user(user)
+    await message.reply_text(escape(t(ui_language(record, user.language_code), "unknown_command")))
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception and tell the user, politely, that something went wrong."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    language_code = user.language_code if user else None
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(t(ui_language(None, language_code), "error"))
+            return
+        await context.bot.send_message(
+            update.effective_chat.id, html.escape(t(ui_language(None, language_code), "error"))
+        )
+    except TelegramError:
+        logger.warning("could not tell chat %s about the error", update.effective_chat.id)

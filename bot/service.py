@@ -1,0 +1,288 @@
+"""The bot's logic as plain typed functions and one service object; the handlers only call into it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    User,
+)
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest
+
+from bot.access import FloodLimiter, may_ask
+from bot.i18n import language_from_code, t
+from bot.render import escape, render_answer, render_partial
+from knowledge.config import Settings
+from knowledge.conversation import ConversationService
+from knowledge.models import Answer, Language
+from knowledge.state import StateStore, UserRecord
+
+if TYPE_CHECKING:
+    from knowledge.assistant import Assistant
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+FEEDBACK_PREFIX = "fb"
+
+
+def conversation_id(chat_id: int, user_id: int) -> str:
+    """One conversation per (chat, user): in a group each member has their own thread."""
+    return f"chat:{chat_id}:user:{user_id}"
+
+
+def ui_language(record: UserRecord | None, language_code: str | None = None) -> Language:
+    """The language of the bot's own messages: the user's override, else Telegram's code, else German."""
+    if record is not None:
+        return record.language
+    return language_from_code(language_code)
+
+
+def answer_language(record: UserRecord | None) -> Language | None:
+    """The language answers must be in: the /lang override, else None (the question's own language)."""
+    return record.language_override if record is not None else None
+
+
+def feedback_keyboard(answer_id: int) -> InlineKeyboardMarkup:
+    """The 👍/👎 buttons under an answer; the callback data carries the stored answer id."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("👍", callback_data=f"{FEEDBACK_PREFIX}:{answer_id}:1"),
+                InlineKeyboardButton("👎", callback_data=f"{FEEDBACK_PREFIX}:{answer_id}:-1"),
+            ]
+        ]
+    )
+
+
+def parse_feedback(data: str | None) -> tuple[int, int] | None:
+    """(answer id, rating) from a feedback button's callback data, or None when it is not one."""
+    if not data:
+        return None
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != FEEDBACK_PREFIX:
+        return None
+    try:
+        answer_id, rating = int(parts[1]), int(parts[2])
+    except ValueError:
+        return None
+    return (answer_id, rating) if rating in (1, -1) else None
+
+
+def addressed_question(message: Message, bot_username: str, bot_id: int) -> str | None:
+    """In a group: the question when the message mentions or replies to the bot, else None."""
+    text = message.text or ""
+    mentioned = False
+    cleaned = text
+    for entity, value in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+        if (entity.type == MessageEntity.MENTION and value.lstrip("@").lower() == bot_username.lower()) or (
+            entity.type == MessageEntity.TEXT_MENTION and entity.user is not None and entity.user.id == bot_id
+        ):
+            mentioned = True
+            cleaned = cleaned.replace(value, " ")
+    replied = message.reply_to_message is not None and (
+        message.reply_to_message.from_user is not None and message.reply_to_message.from_user.id == bot_id
+    )
+    if not (mentioned or replied):
+        return None
+    return " ".join(cleaned.split())
+
+
+def is_group(chat_type: str) -> bool:
+    """True for groups and supergroups (channels are not served)."""
+    return chat_type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+@dataclass
+class BotService:
+    """Everything the handlers need: settings, the shared conversation service, the store, the limits."""
+
+    settings: Settings
+    assistant: Assistant
+    store: StateStore
+    limiter: FloodLimiter = field(default_factory=FloodLimiter)
+    stream_interval: float = 1.0
+    typing_delay: float = 0.3
+    conversations: ConversationService = field(init=False)
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.conversations = ConversationService(self.assistant, self.store)
+
+    def lock(self, conversation: str) -> asyncio.Lock:
+        """One lock per conversation, so one user's questions are answered in order."""
+        return self._locks.setdefault(conversation, asyncio.Lock())
+
+    def prune(self) -> None:
+        """Drop idle locks and expired flood windows."""
+        for key in [k for k, lock in self._locks.items() if not lock.locked()]:
+            del self._locks[key]
+        self.limiter.prune()
+
+    async def user(self, tg_user: User) -> UserRecord:
+        """Record (or refresh) a Telegram user in the store and return the stored record."""
+        return await self.store.touch_user(
+            tg_user.id, tg_user.username, tg_user.first_name, tg_user.language_code
+        )
+
+    async def stats(self) -> dict[str, int]:
+        """Numbers for /stats: users, 👍, 👎 and open access requests."""
+        feedback = await self.store.feedback_summary()
+        return {
+            "users": await self.store.count_users(),
+            "up": feedback.get("up", 0),
+            "down": feedback.get("down", 0),
+            "requests": len(await self.store.open_access_requests()),
+        }
+
+    async def answer(self, bot: Bot, message: Message, question: str) -> None:
+        """Answer `question` from `message`: access, limits, typing, streaming, rendering, buttons."""
+        tg_user = message.from_user
+        if tg_user is None:
+            return
+        chat = message.chat
+        group = is_group(chat.type)
+        reply = ReplyParameters(message.message_id, allow_sending_without_reply=True) if group else None
+        record = await self.user(tg_user)
+        lang = ui_language(record, tg_user.language_code)
+
+        if not may_ask(tg_user.id, record, self.settings):
+            key = "blocked" if record.blocked else "members_only"
+            await bot.send_message(chat.id, escape(t(lang, key)), reply_parameters=reply)
+            return
+        question = question.strip()
+        if not question:
+            await bot.send_message(chat.id, escape(t(lang, "ask_usage")), reply_parameters=reply)
+            return
+        if len(question) > MAX_QUESTION_CHARS:
+            text = t(lang, "too_long", length=len(question), limit=MAX_QUESTION_CHARS)
+            await bot.send_message(chat.id, escape(text), reply_parameters=reply)
+            return
+        wait = self.limiter.hit(tg_user.id)
+        if wait:
+            logger.info("flood limit for user %s (%.0f s)", tg_user.id, wait)
+            if self.limiter.should_warn(tg_user.id):
+                text = t(lang, "flood", seconds=max(1, round(wait)))
+                await bot.send_message(chat.id, escape(text), reply_parameters=reply)
+            return
+
+        conversation = conversation_id(chat.id, tg_user.id)
+        language = answer_language(record)
+        async with self.lock(conversation), typing(bot, chat.id, self.typing_delay):
+            if getattr(self.assistant, "llm_enabled", False):
+                result, sent = await self._stream(bot, chat.id, conversation, question, language, reply)
+            else:
+                result, sent = await self.conversations.ask(conversation, question, language=language), None
+        answer_id = await self.store.save_answer(
+            tg_user.id, chat.id, question, result.answer, list(result.sources), result.mode
+        )
+        messages = render_answer(result, result.language or lang)
+        await deliver(bot, chat.id, messages, feedback_keyboard(answer_id), reply, sent)
+
+    async def _stream(
+        self,
+        bot: Bot,
+        chat_id: int,
+        conversation: str,
+        question: str,
+        language: Language | None,
+        reply: ReplyParameters | None,
+    ) -> tuple[Answer, Message | None]:
+        """Stream an LLM answer by editing one message at most every `stream_interval` seconds."""
+        text = ""
+        sent: Message | None = None
+        shown = ""
+        last = 0.0
+        final: Answer | None = None
+        async for part in self.conversations.stream(conversation, question, language=language):
+            if isinstance(part, Answer):
+                final = part
+                continue
+            text += part
+            now = time.monotonic()
+            if now - last < self.stream_interval or not text.strip():
+                continue
+            preview = render_partial(text)
+            if preview == shown:
+                continue
+            if sent is None:
+                sent = await bot.send_message(chat_id, preview, reply_parameters=reply)
+            else:
+                await edit_quietly(bot, sent, preview)
+            shown, last = preview, now
+        if final is None:
+            raise RuntimeError("the assistant's stream ended without an answer")
+        return final, sent
+
+
+async def edit_quietly(
+    bot: Bot, message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit a message, ignoring Telegram's 'message is not modified'."""
+    try:
+        await bot.edit_message_text(
+            text, chat_id=message.chat_id, message_id=message.message_id, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def deliver(
+    bot: Bot,
+    chat_id: int,
+    messages: list[str],
+    markup: InlineKeyboardMarkup,
+    reply: ReplyParameters | None,
+    first: Message | None = None,
+) -> list[Message]:
+    """Send the rendered answer (editing the streamed message into the first part); buttons go last."""
+    sent: list[Message] = []
+    for index, text in enumerate(messages):
+        last = index == len(messages) - 1
+        buttons = markup if last else None
+        if index == 0 and first is not None:
+            await edit_quietly(bot, first, text, buttons)
+            sent.append(first)
+        else:
+            sent.append(
+                await bot.send_message(
+                    chat_id, text, reply_markup=buttons, reply_parameters=reply if index == 0 else None
+                )
+            )
+    return sent
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: Bot, chat_id: int, delay: float, every: float = 4.5) -> AsyncIterator[None]:
+    """Show 'typing…' while the body runs: after `delay` seconds (fast answers need none), then repeatedly."""
+
+    async def keep_typing() -> None:
+        await asyncio.sleep(delay)
+        while True:
+            try:
+                await bot.send_chat_action(chat_id, ChatAction.TYPING)
+            except Exception:  # the indicator is cosmetic; never fail an answer for it
+                logger.debug("sendChatAction failed", exc_info=True)
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
