@@ -1,0 +1,202 @@
+"""Bot fixtures: the fake Bot API server, the real Assistant on the sample index, a state database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from telegram.ext import Application
+
+from bot.app import build_application, start_bot, stop_bot
+from knowledge.assistant import Assistant
+from knowledge.config import Settings
+from knowledge.state import StateStore
+from tests.fakes.telegram_server import Call, FakeTelegram, TgChat, TgUser
+from tests.helpers import settings_for
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+PG_URL = os.environ.get("CLUSTERBRIDGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+ALICE = TgUser(1001, "Alice", "alice", "de")
+BOB = TgUser(1002, "Bob", "bob_hh", "en")
+ADMIN = TgUser(4242, "Ada", "ada_admin", "en")
+GROUP = TgChat.group()
+
+_pg_problem: dict[str, str | None] = {}
+
+
+async def pg_unreachable() -> str | None:
+    """None when PostgreSQL answers, else why not (checked once per session)."""
+    if PG_URL not in _pg_problem:
+        engine = create_async_engine(PG_URL)
+        try:
+            async with asyncio.timeout(5):
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            _pg_problem[PG_URL] = None
+        except Exception as exc:
+            _pg_problem[PG_URL] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        finally:
+            await engine.dispose()
+    return _pg_problem[PG_URL]
+
+
+@dataclass
+class Database:
+    """One state database for one test: a SQLite file, or a fresh PostgreSQL schema."""
+
+    name: str
+    url: str
+    schema: str | None = None
+
+    async def open(self) -> StateStore:
+        return await StateStore.open(self.url, schema=self.schema)
+
+    async def drop(self) -> None:
+        if self.name == "postgresql" and self.schema:
+            engine = create_async_engine(self.url)
+            try:
+                async with engine.begin() as conn:
+                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            finally:
+                await engine.dispose()
+
+
+@pytest.fixture
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """SQLite in tmp_path by default; `@pytest.mark.parametrize("db", [...], indirect=True)` for PostgreSQL."""
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        database = Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite3'}")
+    else:
+        problem = await pg_unreachable()
+        if problem is not None:
+            pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
+        database = Database("postgresql", PG_URL, schema=f"cb_bot_{uuid.uuid4().hex[:12]}")
+    try:
+        yield database
+    finally:
+        await database.drop()
+
+
+@pytest.fixture(scope="session")
+def assistant(indexed_settings: Settings) -> Assistant:
+    """The real Assistant on the ingested sample documents (local embeddings, extractive answers)."""
+    return Assistant.from_settings(indexed_settings)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server on 127.0.0.1."""
+    async with FakeTelegram() as server:
+        yield server
+
+
+def bot_settings(base: Settings, fake: FakeTelegram, **values: Any) -> Settings:
+    """Settings for a bot talking to the fake server, on `base`'s index; ADMIN is an admin by id."""
+    values.setdefault("clusterbridge_admins", str(ADMIN.id))
+    return settings_for(
+        base.clusterbridge_data_dir,
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=fake.base_url,
+        **values,
+    )
+
+
+@dataclass
+class BotHarness:
+    """Starts bots against the fake server and stops them (and their stores) after the test."""
+
+    fake: FakeTelegram
+    settings: Settings
+    assistant: Any
+    db: Database
+    apps: list[Application[Any, Any, Any, Any, Any, Any]] = field(default_factory=list)
+    stores: list[StateStore] = field(default_factory=list)
+
+    async def open_store(self) -> StateStore:
+        store = await self.db.open()
+        self.stores.append(store)
+        return store
+
+    async def start(
+        self,
+        *,
+        store: StateStore | None = None,
+        settings: Settings | None = None,
+        assistant: Any = None,
+        **options: Any,
+    ) -> Application[Any, Any, Any, Any, Any, Any]:
+        """Build the application and start polling the fake server (1 s long-poll timeout)."""
+        options.setdefault("typing_delay", 0.0)
+        app = build_application(
+            settings or self.settings, assistant or self.assistant, store or await self.open_store(), **options
+        )
+        self.apps.append(app)
+        await start_bot(app, settings or self.settings, poll_timeout=1)
+        return app
+
+    async def stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if app in self.apps:
+            self.apps.remove(app)
+            await stop_bot(app)
+
+    async def close(self) -> None:
+        for app in list(self.apps):
+            await self.stop(app)
+        for store in self.stores:
+            await store.close()
+
+    async def ask(
+        self, user: TgUser, text: str, chat: TgChat | None = None, timeout: float = 15.0, **reply: Any
+    ) -> list[Call]:
+        """Send `text` and wait for the complete answer (the message carrying the feedback buttons).
+
+        Returns the successful sendMessage/editMessageText calls to that chat, in order.
+        """
+        chat = chat or TgChat.private(user)
+        mark = self.fake.mark()
+        self.fake.send_text(user, text, chat, **reply)
+        await self.fake.wait_for(
+            ("sendMessage", "editMessageText"),
+            lambda c: _in_chat(c, chat) and bool(c.params.get("reply_markup")),
+            timeout,
+            mark,
+        )
+        return [
+            c
+            for c in self.fake.calls[mark:]
+            if c.method in ("sendMessage", "editMessageText") and _in_chat(c, chat) and not c.error
+        ]
+
+    async def reply(self, user: TgUser, text: str, chat: TgChat | None = None, timeout: float = 10.0) -> Call:
+        """Send `text` and wait for the next message to that chat (e.g. a command's answer)."""
+        chat = chat or TgChat.private(user)
+        mark = self.fake.mark()
+        self.fake.send_text(user, text, chat)
+        return await self.fake.wait_for("sendMessage", lambda c: _in_chat(c, chat), timeout, mark)
+
+
+def _in_chat(call: Call, chat: TgChat) -> bool:
+    return int(call.params.get("chat_id", 0)) == chat.id and not call.error
+
+
+@pytest.fixture
+async def harness(
+    fake: FakeTelegram, db: Database, assistant: Assistant, indexed_settings: Settings
+) -> AsyncIterator[BotHarness]:
+    """Bots on the real Assistant, the fake server and a fresh state database."""
+    runner = BotHarness(fake, bot_settings(indexed_settings, fake), assistant, db)
+    try:
+        yield runner
+    finally:
+        await runner.close()
