@@ -116,10 +116,11 @@ def _load_docx(path: Path) -> LoadedDocument:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise DocumentError(f"not a readable .docx file: {exc}") from exc
     paragraphs = [p.text for p in document.paragraphs if p.text.strip()]
     title = document.core_properties.title or ""

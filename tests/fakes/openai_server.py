@@ -128,6 +128,11 @@ class FakeOpenAI:
         """Sleep `seconds` before answering each of the next `times` requests."""
         self._delay.extend([seconds] * times)
 
+    def clear_faults(self) -> None:
+        """Forget pending failures and delays."""
+        self._delay.clear()
+        self._fail.clear()
+
     async def start(self) -> None:
         """Start serving on a free port and set `base_url`."""
         app = web.Application(middlewares=[self._middleware])
