@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -82,8 +83,10 @@ def passages_block(hits: Sequence[Hit]) -> str:
     lines = []
     for hit in hits[:MAX_PASSAGES]:
         number = citation_number(hits, hit)
-        text = hit.text.replace("</passages>", "")
-        lines.append(f"[{number}] {hit.title}\n{text}")
+        # Neutralise every passages tag (any case, title too) in one pass: no "<" is created, so
+        # nested tricks such as "<</passages>/passages>" cannot rebuild a tag.
+        entry = f"[{number}] {hit.title}\n{hit.text}"
+        lines.append(re.sub(r"<(?=\s*/?\s*passages)", "‹", entry, flags=re.IGNORECASE))
     return "<passages>\n" + "\n\n".join(lines) + "\n</passages>"
 
 
