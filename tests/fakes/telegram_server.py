@@ -190,6 +190,7 @@ class FakeTelegram:
         self._new_update = asyncio.Event()
         self._new_call = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._closing = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -209,6 +210,8 @@ class FakeTelegram:
         return self
 
     async def stop(self) -> None:
+        self._closing = True
+        self._new_update.set()  # wake pending long polls so the server shuts down at once
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -280,6 +283,8 @@ class FakeTelegram:
             if self.updates:
                 return self.updates[:limit]
             remaining = deadline - time.monotonic()
+            if self._closing:
+                return []
             if remaining <= 0:
                 return []
             self._new_update.clear()
@@ -457,22 +462,24 @@ class FakeTelegram:
 
     async def wait_for(
         self,
-        method: str,
+        method: str | tuple[str, ...],
         predicate: Callable[[Call], bool] | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109 - the fake's API: wait_for(method, predicate, timeout)
         after: int = 0,
     ) -> Call:
-        """The first call to `method` (after index `after`) matching `predicate`; waits up to `timeout`."""
+        """The first call to `method` (or one of several) after index `after` matching `predicate`.
+
+        Waits up to `timeout` seconds, then fails with the calls recorded meanwhile.
+        """
+        methods = {m.lower() for m in ((method,) if isinstance(method, str) else method)}
         deadline = time.monotonic() + timeout
         while True:
             for call in self.calls[after:]:
-                if call.method.lower() == method.lower() and (predicate is None or predicate(call)):
+                if call.method.lower() in methods and (predicate is None or predicate(call)):
                     return call
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                recorded = [
-                    (c.method, c.params.get("chat_id"), c.text[:60], c.error) for c in self.calls[after:]
-                ]
+                recorded = [(c.method, c.params.get("chat_id"), c.text[:60], c.error) for c in self.calls[after:]]
                 raise AssertionError(f"no {method} call within {timeout} s; calls: {recorded}")
             self._new_call.clear()
             with contextlib.suppress(TimeoutError):
