@@ -83,8 +83,13 @@ def main() -> int:
         print(f"{'mode':<8}{'recall@1':>10}{'recall@5':>10}{'MRR':>8}{'abstain':>10}")
         for mode in ("hybrid", "bm25", "dense"):
             figures = evaluate(retriever, group, mode)
-            print(f"{mode:<8}" + "".join(f"{figures[key]:>{w}.3f}" for key, w in
-                                          (("recall@1", 10), ("recall@5", 10), ("MRR", 8), ("abstention", 10))))
+            print(
+                f"{mode:<8}"
+                + "".join(
+                    f"{figures[key]:>{w}.3f}"
+                    for key, w in (("recall@1", 10), ("recall@5", 10), ("MRR", 8), ("abstention", 10))
+                )
+            )
     return 0
 
 

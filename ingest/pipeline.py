@@ -49,7 +49,8 @@ class IngestReport(BaseModel):
     def summary(self) -> str:
         """One line for the terminal."""
         return (
-            f"added {self.added}, changed {self.changed}, unchanged {self.unchanged}, removed {self.removed}, "
+            f"added {self.added}, changed {self.changed}, unchanged {self.unchanged}, "
+            f"removed {self.removed}, "
             f"failed {len(self.failed)}, chunks written {self.chunks} ({self.embedded} embedded), "
             f"{self.seconds:.1f} s"
         )

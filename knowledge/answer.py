@@ -58,6 +58,17 @@ def citation_number(hits: Sequence[Hit], hit: Hit) -> int:
     return order.index(hit.source) + 1
 
 
+def _overlap(terms: set[str], sentence: str) -> float:
+    """The share of query stems found in a sentence; long stems also match inside compounds."""
+    if not terms:
+        return 0.0
+    tokens = set(stem_tokens(sentence, "de")) | set(stem_tokens(sentence, "en"))
+    found = sum(
+        1 for term in terms if term in tokens or (len(term) >= 4 and any(term in token for token in tokens))
+    )
+    return found / len(terms)
+
+
 def extractive_answer(question: str, hits: Sequence[Hit], language: Language) -> str:
     """The sentences of the best passages that share most terms with the question, as quotes."""
     terms = set(stem_tokens(question, language))
@@ -66,16 +77,21 @@ def extractive_answer(question: str, hits: Sequence[Hit], language: Language) ->
         for position, sentence in enumerate(sentences(hit.text)):
             if len(sentence) < 25:
                 continue
-            stems = set(stem_tokens(sentence, "de")) | set(stem_tokens(sentence, "en"))
-            overlap = len(terms & stems) / (len(terms) or 1)
-            # Earlier passages and earlier sentences win ties; the best passage always contributes.
-            score = overlap + (0.5 if rank == 0 else 0.0) - 0.1 * rank - 0.01 * position
+            # Matching terms count most; earlier passages and earlier sentences win ties.
+            score = _overlap(terms, sentence) + (0.2 if rank == 0 else 0.0) - 0.05 * rank - 0.005 * position
             scored.append((score, rank, position, sentence, citation_number(hits, hit)))
     best = sorted(scored, key=lambda item: -item[0])[:EXTRACTIVE_SENTENCES]
     best.sort(key=lambda item: (item[1], item[2]))
-    quotes = [f"„{sentence}“ [{number}]" if language == "de" else f"“{sentence}” [{number}]"
-              for _, _, _, sentence, number in best]
+    quotes = [
+        f"„{sentence}“ [{number}]" if language == "de" else f"“{sentence}” [{number}]"
+        for _, _, _, sentence, number in best
+    ]
     return MESSAGES["extractive"][language] + "\n" + "\n".join(f"> {quote}" for quote in quotes)
+
+
+def neutralise_tags(text: str, tag: str) -> str:
+    """Turn the `<` of any `<tag>`/`</tag>` (any case) into `‹`, so data cannot close our blocks."""
+    return re.sub(rf"<(?=\s*/?\s*{tag})", "‹", text, flags=re.IGNORECASE)
 
 
 def passages_block(hits: Sequence[Hit]) -> str:
@@ -86,14 +102,18 @@ def passages_block(hits: Sequence[Hit]) -> str:
         # Neutralise every passages tag (any case, title too) in one pass: no "<" is created, so
         # nested tricks such as "<</passages>/passages>" cannot rebuild a tag.
         entry = f"[{number}] {hit.title}\n{hit.text}"
-        lines.append(re.sub(r"<(?=\s*/?\s*passages)", "‹", entry, flags=re.IGNORECASE))
+        lines.append(neutralise_tags(entry, "passages"))
     return "<passages>\n" + "\n\n".join(lines) + "\n</passages>"
 
 
-def llm_messages(question: str, hits: Sequence[Hit], history: Sequence[Turn], language: Language) -> list[BaseMessage]:
+def llm_messages(
+    question: str, hits: Sequence[Hit], history: Sequence[Turn], language: Language
+) -> list[BaseMessage]:
     """The chat messages for a grounded answer."""
     system = SYSTEM_PROMPT.format(language_name=LANGUAGE_NAMES[language], no_answer=NO_ANSWER)
-    conversation = "".join(f"Member: {t.question}\nAssistant: {t.answer}\n" for t in history)
+    conversation = neutralise_tags(
+        "".join(f"Member: {t.question}\nAssistant: {t.answer}\n" for t in history), "conversation"
+    )
     parts = [passages_block(hits)]
     if conversation:
         parts.append(f"<conversation>\n{conversation}</conversation>")
@@ -111,9 +131,9 @@ async def hold_back_no_answer(pieces: AsyncIterator[str]) -> AsyncIterator[str]:
             continue
         buffer += piece
         stripped = buffer.lstrip()
-        if len(stripped) >= len(NO_ANSWER) or not NO_ANSWER.startswith(stripped):
-            if not stripped.startswith(NO_ANSWER):
-                released = True
-                yield buffer
+        undecided = NO_ANSWER.startswith(stripped) and len(stripped) < len(NO_ANSWER)
+        if not undecided and not stripped.startswith(NO_ANSWER):
+            released = True
+            yield buffer
     if not released and buffer and not buffer.lstrip().startswith(NO_ANSWER):
         yield buffer

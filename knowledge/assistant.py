@@ -16,7 +16,7 @@ from knowledge.answer import (
     sources_of,
 )
 from knowledge.config import Settings
-from knowledge.embeddings import make_embeddings
+from knowledge.embeddings import EmbeddingError, make_embeddings
 from knowledge.models import Answer, Hit, Language, Turn
 from knowledge.retrieval import DEFAULT_MIN_SIMILARITY, HybridRetriever, Mode, Retrieval
 from knowledge.store import VectorIndex, chroma_client
@@ -25,8 +25,43 @@ from knowledge.text import detect_language, words
 log = logging.getLogger(__name__)
 
 _FOLLOW_UP_WORDS = frozenset(
-    "das dies diese dieser dieses dort damals da er sie es ihm ihr ihn denen deren dessen dazu davon darüber "
-    "that this these those there then it its they them their he she his her also and und auch".split()
+    [
+        "das",
+        "dies",
+        "diese",
+        "dieser",
+        "dieses",
+        "dort",
+        "damals",
+        "da",
+        "er",
+        "sie",
+        "es",
+        "ihm",
+        "ihr",
+        "ihn",
+        "denen",
+        "deren",
+        "dessen",
+        "dazu",
+        "davon",
+        "darüber",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "then",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "he",
+        "she",
+        "his",
+        "her",
+    ]
 )
 
 
@@ -35,8 +70,10 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     if not history:
         return question
     tokens = words(question)
-    if len(tokens) <= 6 or (tokens and tokens[0] in {"und", "and", "also", "auch"}) or (
-        _FOLLOW_UP_WORDS & set(tokens) and len(tokens) <= 10
+    if (
+        len(tokens) <= 6
+        or (tokens and tokens[0] in {"und", "and", "also", "auch"})
+        or (_FOLLOW_UP_WORDS & set(tokens) and len(tokens) <= 10)
     ):
         return f"{history[-1].question} {question}"
     return question
@@ -80,7 +117,9 @@ class Assistant:
             hits=retrieval.hits,
         )
 
-    def _extractive(self, question: str, retrieval: Retrieval, language: Language, note: str | None = None) -> Answer:
+    def _extractive(
+        self, question: str, retrieval: Retrieval, language: Language, note: str | None = None
+    ) -> Answer:
         text = extractive_answer(question, retrieval.hits, language)
         if note:
             text = f"{note}\n\n{text}"
@@ -116,10 +155,29 @@ class Assistant:
     ) -> tuple[Language, Retrieval, Answer | None]:
         """Retrieve; the Answer is set when no LLM call is needed (abstention or extractive mode)."""
         language = language or detect_language(question)
-        retrieval = await asyncio.to_thread(self._retrieve, question, history, language)
+        try:
+            retrieval = await asyncio.to_thread(self._retrieve, question, history, language)
+        except EmbeddingError as exc:
+            # The embedding provider is down (with OpenAI embeddings, usually the LLM too): BM25 still works.
+            log.warning("embedding failed, answering from BM25 alone: %s", exc)
+            query = retrieval_query(question, history)
+            retrieval = await asyncio.to_thread(
+                self.retriever.retrieve, query, self.settings.clusterbridge_top_k, "bm25", language
+            )
+            if not retrieval.hits:
+                return language, retrieval, self._abstain(retrieval, language)
+            return (
+                language,
+                retrieval,
+                self._extractive(question, retrieval, language, note=MESSAGES["llm_failed"][language]),
+            )
         min_similarity = 0.0 if self.settings.use_openai_embeddings else DEFAULT_MIN_SIMILARITY
         if not retrieval.confident(min_similarity):
-            return language, retrieval, self._abstain(retrieval, language, "llm" if self.llm else "extractive")
+            return (
+                language,
+                retrieval,
+                self._abstain(retrieval, language, "llm" if self.llm else "extractive"),
+            )
         if self.llm is None:
             return language, retrieval, self._extractive(question, retrieval, language)
         return language, retrieval, None
@@ -130,11 +188,14 @@ class Assistant:
         log.warning("LLM failed, answering extractively: %s", exc)
         return self._extractive(question, retrieval, language, note=MESSAGES["llm_failed"][language])
 
-    async def aask(self, question: str, history: Sequence[Turn] = (), language: Language | None = None) -> Answer:
+    async def aask(
+        self, question: str, history: Sequence[Turn] = (), language: Language | None = None
+    ) -> Answer:
         """Answer a question (one LLM request, not streamed), using the conversation for follow-ups."""
         language, retrieval, ready = await self._prepare(question, history, language)
         if ready is not None:
             return ready
+        assert self.llm is not None
         messages = llm_messages(question, retrieval.hits, history, language)
         try:
             reply = await self.llm.ainvoke(messages)
@@ -151,11 +212,13 @@ class Assistant:
         if ready is not None:
             yield ready
             return
+        assert self.llm is not None
+        llm = self.llm
         messages = llm_messages(question, retrieval.hits, history, language)
         collected: list[str] = []
 
         async def raw() -> AsyncIterator[str]:
-            async for chunk in self.llm.astream(messages):
+            async for chunk in llm.astream(messages):
                 piece = chunk.content if isinstance(chunk.content, str) else ""
                 collected.append(piece)
                 yield piece

@@ -10,7 +10,10 @@ from knowledge.conversation import ConversationService, MemoryHistory
 from knowledge.models import Answer
 
 CONVERSATION = "terminal"
-HELP = "Fragen Sie auf Deutsch oder Englisch. /reset vergisst das Gespräch, /quit beendet. (Ask in German or English.)"
+HELP = (
+    "Fragen Sie auf Deutsch oder Englisch. /reset vergisst das Gespräch, /quit beendet. "
+    "(Ask in German or English.)"
+)
 
 
 async def run_chat(settings: Settings) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -21,7 +20,9 @@ SAMPLE_DOCS = Path("sample/docs")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="ClusterBridge: answers and contacts across clusters.")
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="ClusterBridge: answers and contacts across clusters."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details and show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -43,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("chat", help="talk to the assistant in the terminal")
     commands.add_parser("bot", help="run the Telegram bot")
-    start = commands.add_parser("start", help="ingest the sample (or --docs) data, then chat, or run the bot if a token is set")
+    start = commands.add_parser(
+        "start", help="ingest the sample (or --docs) data, then chat, or run the bot if a token is set"
+    )
     start.add_argument("--docs", type=Path, default=None)
     return parser
 
@@ -158,7 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = Settings()
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise ConfigError(f"invalid setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}") from exc
+            raise ConfigError(
+                f"invalid setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}"
+            ) from exc
         return COMMANDS[args.command](settings, args)
     except ClusterBridgeError as exc:
         if args.verbose:
@@ -171,7 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.verbose:
             logging.exception("unexpected failure")
-        print(f"{PROG}: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        print(
+            f"{PROG}: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -101,7 +101,8 @@ class EmbeddingCache:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, digest TEXT, vector BLOB, PRIMARY KEY (model, digest))"
+            "CREATE TABLE IF NOT EXISTS vectors"
+            " (model TEXT, digest TEXT, vector BLOB, PRIMARY KEY (model, digest))"
         )
         self._lock = threading.Lock()
 

@@ -74,7 +74,9 @@ class HybridRetriever:
         chunks = self._chunks
         return [(chunks[i], score) for i, score in self._bm25.search(query, language, k)]
 
-    def retrieve(self, query: str, k: int = 5, mode: Mode = "hybrid", language: Language | None = None) -> Retrieval:
+    def retrieve(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", language: Language | None = None
+    ) -> Retrieval:
         """The k best passages for `query`, best first."""
         language = language or detect_language(query)
         dense = self.index.dense_search(query, CANDIDATES) if mode != "bm25" else []

@@ -40,7 +40,9 @@ def test_incremental_runs_skip_replace_and_remove(tmp_path: Path, docs_dir: Path
     assert run_ingest(settings, docs_dir, index=index).unchanged == 2
 
     changed = docs_dir / "cross-cluster-space.txt"
-    changed.write_text(changed.read_text(encoding="utf-8") + "\nNeu: Ein Satz über Drohnenlogistik im Hafen.\n")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\nNeu: Ein Satz über Drohnenlogistik im Hafen.\n"
+    )
     third = run_ingest(settings, docs_dir, index=index)
     assert (third.changed, third.unchanged) == (1, 1)
     assert third.embedded < third.chunks  # unchanged passages came from the cache
@@ -85,8 +87,14 @@ def test_second_run_refuses_while_the_lock_is_held(tmp_path: Path, docs_dir: Pat
 
 async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "knowledge.cli", *args, env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "knowledge.cli",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
     assert proc.returncode is not None
@@ -102,7 +110,9 @@ def _env(data_dir: Path, fake: FakeOpenAI) -> dict[str, str]:
     }
 
 
-async def test_cli_exit_status_and_lock_message(tmp_path: Path, docs_dir: Path, fake_openai: FakeOpenAI) -> None:
+async def test_cli_exit_status_and_lock_message(
+    tmp_path: Path, docs_dir: Path, fake_openai: FakeOpenAI
+) -> None:
     env = _env(tmp_path / "data", fake_openai)
     (docs_dir / "kaputt.pdf").write_bytes(b"not a pdf")
     code, out, err = await _cli(env, "ingest", "--docs", str(docs_dir))
@@ -137,8 +147,16 @@ async def test_run_killed_halfway_keeps_serving_and_next_run_completes(
             handle.write(f"\nKopie Nummer {i}.\n")
     fake_openai.delay_next(0.4, times=100)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "knowledge.cli", "ingest", "--docs", str(docs_dir), env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "knowledge.cli",
+        "ingest",
+        "--docs",
+        str(docs_dir),
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     for _ in range(200):
         if sum(path == "/v1/embeddings" for path, _ in fake_openai.requests) >= 5:

@@ -40,7 +40,11 @@ def test_txt_with_title_and_source_headers(tmp_path: Path) -> None:
     path = tmp_path / "note.txt"
     path.write_text("Title: Wasserstoff\nSource: https://example.org/h2\n\nDer Text.", encoding="utf-8")
     document = load_document(path, MB)
-    assert (document.title, document.url, document.text) == ("Wasserstoff", "https://example.org/h2", "Der Text.")
+    assert (document.title, document.url, document.text) == (
+        "Wasserstoff",
+        "https://example.org/h2",
+        "Der Text.",
+    )
 
 
 def test_md_title_from_heading_and_fallback_from_filename(tmp_path: Path) -> None:

@@ -1,0 +1,154 @@
+"""Retrieval and extractive answers over the real sample index (local multilingual model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge.assistant import Assistant, retrieval_query
+from knowledge.config import Settings
+from knowledge.models import Turn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def assistant(indexed_settings: Settings) -> Assistant:
+    """The assistant over the shared sample index."""
+    return Assistant.from_settings(indexed_settings)
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        ("Seit wann gibt es den Cross-Cluster Space Hamburg?", "cross-cluster-space.txt"),
+        (
+            "Welche Branchencluster haben Berlin und Brandenburg gemeinsam?",
+            "berlin-brandenburg-digitalisierung.txt",
+        ),
+        ("What does Coopetition mean for clusters?", "interview-clusterarbeit.txt"),
+        ("Which senator met the cluster managers?", "horch-clustertreffen.txt"),
+    ],
+)
+def test_hybrid_finds_the_answering_document(assistant: Assistant, question: str, source: str) -> None:
+    hits = assistant.search(question, k=3)
+    assert source in [hit.source for hit in hits]
+    assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+def test_modes_agree_on_an_easy_german_question(assistant: Assistant) -> None:
+    for mode in ("hybrid", "dense", "bm25"):
+        top = assistant.search("Co-Learning Space Helmut-Schmidt-Universität", k=1, mode=mode)[0]
+        assert top.source == "cross-cluster-space.txt", mode
+
+
+def test_extractive_answer_quotes_with_sources(assistant: Assistant) -> None:
+    answer = assistant.ask("Wann startete das Projekt Cross-Cluster Space Hamburg?")
+    assert not answer.abstained and answer.mode == "extractive"
+    assert answer.answer.startswith("Passende Stellen aus den Dokumenten (wörtliche Zitate")
+    assert "April 2023" in answer.answer and "[1]" in answer.answer
+    assert answer.sources[0].source == "cross-cluster-space.txt"
+
+
+def test_english_question_gets_english_framing(assistant: Assistant) -> None:
+    answer = assistant.ask("When did the Cross-Cluster Space Hamburg project start?")
+    assert answer.language == "en" and answer.answer.startswith("Matching passages from the documents")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wie lautet die Telefonnummer von Dr. Anna Vogel?", "What is the annual membership fee?"],
+)
+def test_abstains_when_the_documents_do_not_answer(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.sources == []
+
+
+def test_follow_up_uses_the_previous_question() -> None:
+    history = [Turn(question="Was ist der Co-Learning Space?", answer="...")]
+    assert (
+        retrieval_query("Und wann endete er?", history)
+        == "Was ist der Co-Learning Space? Und wann endete er?"
+    )
+    long_new = "Welche Branchencluster haben Berlin und Brandenburg gemeinsam in der Hauptstadtregion?"
+    assert retrieval_query(long_new, history) == long_new
+    assert retrieval_query("Und wann endete er?", []) == "Und wann endete er?"
+
+
+async def test_follow_up_answer_comes_from_the_same_document(assistant: Assistant) -> None:
+    first = await assistant.aask("Was war der Co-Learning Space für Hamburger Cluster?")
+    follow = await assistant.aask(
+        "Und wann lief die zweite Phase?",
+        history=[Turn(question="Was war der Co-Learning Space für Hamburger Cluster?", answer=first.answer)],
+    )
+    assert not follow.abstained
+    assert follow.sources[0].source == "cross-cluster-space.txt"
+    assert "Juni 2020" in follow.answer
+
+
+def _cli(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CLUSTERBRIDGE_DATA_DIR": str(settings.clusterbridge_data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "knowledge.cli", *args],
+        env=env,
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_search_and_ask_print_the_contract_json(indexed_settings: Settings) -> None:
+    search = _cli(indexed_settings, "search", "--json", "--k", "3", "Wasserstoff Norddeutsches Reallabor")
+    assert search.returncode == 0, search.stderr
+    hits = json.loads(search.stdout)["hits"]
+    assert len(hits) == 3 and {"source", "title", "text", "score"} <= set(hits[0])
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+    ask = _cli(
+        indexed_settings,
+        "ask",
+        "--json",
+        "Wer koordiniert den Co-Learning Space an der Helmut-Schmidt-Universität?",
+    )
+    assert ask.returncode == 0, ask.stderr
+    answer = json.loads(ask.stdout)
+    assert set(answer) == {"answer", "sources", "abstained"}
+    assert answer["abstained"] is False
+    assert set(answer["sources"][0]) == {"source", "title", "url"}
+
+    unknown = json.loads(_cli(indexed_settings, "ask", "--json", "What is the membership fee?").stdout)
+    assert unknown["abstained"] is True and unknown["sources"] == []
+
+
+def test_cli_chat_follow_up_and_reset(indexed_settings: Settings) -> None:
+    chat = _cli(
+        indexed_settings,
+        "chat",
+        stdin="Was war der Co-Learning Space für Hamburger Cluster?\n"
+        "Und wann lief die zweite Phase?\n/reset\n",
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert "Juni 2020" in chat.stdout
+    assert "Quellen:" in chat.stdout and "Gespräch vergessen" in chat.stdout
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    bad = subprocess.run(
+        [sys.executable, "-m", "knowledge.cli", "ingest", "--docs", str(tmp_path / "nope")],
+        env={**os.environ, "CLUSTERBRIDGE_DATA_DIR": str(tmp_path / "d")},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == f"clusterbridge: error: documents folder not found: {tmp_path / 'nope'}"
