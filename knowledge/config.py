@@ -46,10 +46,20 @@ class Settings(BaseSettings):
     clusterbridge_top_k: int = 5
     clusterbridge_max_file_mb: float = 20.0
 
-    @field_validator("openai_base_url", "chroma_host", "database_url", "telegram_webhook_url", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        "openai_api_key",
+        "openai_base_url",
+        "chroma_host",
+        "database_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+        """An empty line in .env means "not set"."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def llm_enabled(self) -> bool:
