@@ -85,7 +85,10 @@ STRINGS: dict[Language, dict[str, str]] = {
             "Use 👍/👎 under each answer to give feedback."
         ),
         "ask_usage": "Please write your question after the command, e.g. /ask What does Hamburg Aviation do?",
-        "too_long": "Your message is too long ({length} characters). Please keep the question under {limit} characters.",
+        "too_long": (
+            "Your message is too long ({length} characters). "
+            "Please keep the question under {limit} characters."
+        ),
         "reset_done": "Done – I have forgotten our conversation so far.",
         "lang_usage": "Usage: /lang de, /lang en or /lang auto",
         "lang_set": "All right, I will answer in English from now on.",

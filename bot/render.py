@@ -14,6 +14,7 @@ TITLE_LIMIT = 200
 
 _TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z-]+)")
+_ESCAPED_SIZE = {"<": 4, ">": 4, "&": 5}
 _SAFE_SCHEMES = ("http://", "https://", "tg://", "mailto:")
 
 
@@ -54,12 +55,24 @@ def render_answer(answer: Answer, language: Language, limit: int = MESSAGE_LIMIT
 
 
 def render_partial(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """A streaming preview of a growing answer: escaped, and cut to fit one message."""
-    cut = text.strip()
+    """A streaming preview of a growing answer: escaped, marked unfinished, cut to fit one message.
+
+    Cheap on purpose (it runs while the answer streams): the plain text is cut before escaping.
+    """
     suffix = " …"
-    if len(escape(cut)) + len(suffix) > limit:
-        cut = cut[: limit // 2]
-    return escape(cut) + suffix
+    budget = limit - len(suffix)
+    text = text.strip()
+    size = 0
+    end = len(text)
+    for index, char in enumerate(text):
+        size += _ESCAPED_SIZE.get(char, 1)
+        if size > budget:
+            end = index
+            break
+    cut = text[:end]
+    if end < len(text) and cut.rfind(" ") > budget // 2:
+        cut = cut[: cut.rfind(" ")]
+    return escape(cut.rstrip()) + suffix
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ class Database:
 
 @pytest.fixture
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """SQLite in tmp_path by default; `@pytest.mark.parametrize("db", [...], indirect=True)` for PostgreSQL."""
+    """SQLite in tmp_path; PostgreSQL via `@pytest.mark.parametrize("db", [...], indirect=True)`."""
     name = getattr(request, "param", "sqlite")
     if name == "sqlite":
         database = Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite3'}")
@@ -139,7 +139,10 @@ class BotHarness:
         """Build the application and start polling the fake server (1 s long-poll timeout)."""
         options.setdefault("typing_delay", 0.0)
         app = build_application(
-            settings or self.settings, assistant or self.assistant, store or await self.open_store(), **options
+            settings or self.settings,
+            assistant or self.assistant,
+            store or await self.open_store(),
+            **options,
         )
         self.apps.append(app)
         await start_bot(app, settings or self.settings, poll_timeout=1)
@@ -157,7 +160,7 @@ class BotHarness:
             await store.close()
 
     async def ask(
-        self, user: TgUser, text: str, chat: TgChat | None = None, timeout: float = 15.0, **reply: Any
+        self, user: TgUser, text: str, chat: TgChat | None = None, wait: float = 15.0, **reply: Any
     ) -> list[Call]:
         """Send `text` and wait for the complete answer (the message carrying the feedback buttons).
 
@@ -169,7 +172,7 @@ class BotHarness:
         await self.fake.wait_for(
             ("sendMessage", "editMessageText"),
             lambda c: _in_chat(c, chat) and bool(c.params.get("reply_markup")),
-            timeout,
+            wait,
             mark,
         )
         return [
@@ -178,12 +181,12 @@ class BotHarness:
             if c.method in ("sendMessage", "editMessageText") and _in_chat(c, chat) and not c.error
         ]
 
-    async def reply(self, user: TgUser, text: str, chat: TgChat | None = None, timeout: float = 10.0) -> Call:
+    async def reply(self, user: TgUser, text: str, chat: TgChat | None = None, wait: float = 10.0) -> Call:
         """Send `text` and wait for the next message to that chat (e.g. a command's answer)."""
         chat = chat or TgChat.private(user)
         mark = self.fake.mark()
         self.fake.send_text(user, text, chat)
-        return await self.fake.wait_for("sendMessage", lambda c: _in_chat(c, chat), timeout, mark)
+        return await self.fake.wait_for("sendMessage", lambda c: _in_chat(c, chat), wait, mark)
 
 
 def _in_chat(call: Call, chat: TgChat) -> bool:

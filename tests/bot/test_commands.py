@@ -103,7 +103,9 @@ async def test_stats_for_an_admin_by_id_and_by_stored_role(harness: BotHarness) 
     final = (await harness.ask(ALICE, QUESTION))[-1]
     message = harness.fake.messages[(ALICE.id, final.result["message_id"])]
     mark = harness.fake.mark()
-    harness.fake.press_button(ALICE, message, final.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    harness.fake.press_button(
+        ALICE, message, final.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    )
     await harness.fake.wait_for("answerCallbackQuery", after=mark)
 
     call = await harness.reply(ADMIN, "/stats")
@@ -129,9 +131,13 @@ async def test_members_only_policy(harness: BotHarness) -> None:
 
     mark = harness.fake.mark()
     harness.fake.send_text(BOB, "/request_access Bob <Builder>, Hafen & Co, maritime cluster")
-    forwarded = await harness.fake.wait_for("sendMessage", lambda c: int(c.params["chat_id"]) == ADMIN.id, after=mark)
+    forwarded = await harness.fake.wait_for(
+        "sendMessage", lambda c: int(c.params["chat_id"]) == ADMIN.id, after=mark
+    )
     assert "Bob &lt;Builder&gt;, Hafen &amp; Co" in forwarded.params["text"]
-    done = await harness.fake.wait_for("sendMessage", lambda c: int(c.params["chat_id"]) == BOB.id, after=mark)
+    done = await harness.fake.wait_for(
+        "sendMessage", lambda c: int(c.params["chat_id"]) == BOB.id, after=mark
+    )
     assert "sent to the admins" in done.params["text"]
     [request] = await store.open_access_requests()
     assert request.user_id == BOB.id and "Hafen & Co" in request.text

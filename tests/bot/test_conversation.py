@@ -54,7 +54,9 @@ async def test_feedback_buttons_store_the_rating_with_the_answer(harness: BotHar
     mark = harness.fake.mark()
     harness.fake.press_button(ALICE, message, feedback_data(final, "-1"))  # changing one's mind
     harness.fake.press_button(BOB, message, feedback_data(final, "-1"))
-    await harness.fake.wait_for("answerCallbackQuery", lambda c: c.params["text"].startswith("Thanks"), after=mark)
+    await harness.fake.wait_for(
+        "answerCallbackQuery", lambda c: c.params["text"].startswith("Thanks"), after=mark
+    )
     await harness.fake.wait_quiet(0.2)
     assert await store.feedback_summary() == {"up": 0, "down": 2}
 
@@ -69,7 +71,9 @@ async def test_feedback_on_an_unknown_answer_is_answered_politely(harness: BotHa
     assert "nicht mehr" in answered.params["text"]
 
 
-@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize(
+    "db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 async def test_restart_in_the_middle_of_a_conversation(harness: BotHarness) -> None:
     store: StateStore = await harness.open_store()
     app = await harness.start(store=store)

@@ -479,7 +479,10 @@ class FakeTelegram:
                     return call
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                recorded = [(c.method, c.params.get("chat_id"), c.text[:60], c.error) for c in self.calls[after:]]
+                recorded = [
+                    (c.method, c.params.get("chat_id"), c.text[:60], c.error) for c in self.calls[after:]
+                ]
+                recorded = recorded[-20:]  # the latest calls are the telling ones
                 raise AssertionError(f"no {method} call within {timeout} s; calls: {recorded}")
             self._new_call.clear()
             with contextlib.suppress(TimeoutError):
