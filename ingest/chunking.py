@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
+
+from langchain_text_splitters import TextSplitter
 
 from knowledge.text import sentences
 
@@ -44,3 +47,15 @@ def chunk_text(text: str, target: int = TARGET_CHARS) -> list[str]:
 def with_title(title: str, body: str) -> str:
     """The stored and embedded text of a passage: the title line, a blank line, the body."""
     return f"{title}\n\n{body}"
+
+
+class SentenceSplitter(TextSplitter):
+    """`chunk_text` behind LangChain's TextSplitter interface (for use in LangChain pipelines)."""
+
+    def __init__(self, target: int = TARGET_CHARS, **kwargs: Any) -> None:
+        super().__init__(chunk_size=MAX_CHARS, chunk_overlap=0, **kwargs)
+        self.target = target
+
+    def split_text(self, text: str) -> list[str]:
+        """Whole-sentence passages of about `target` characters."""
+        return chunk_text(text, self.target)

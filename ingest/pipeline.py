@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from ingest.chunking import chunk_text, with_title
+from ingest.chunking import SentenceSplitter, with_title
 from ingest.loaders import SUFFIXES, load_document
 from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
@@ -25,6 +25,7 @@ from knowledge.text import detect_language
 
 log = logging.getLogger(__name__)
 VERSION_EVERY = 25
+_SPLITTER = SentenceSplitter()
 
 
 class FailedFile(BaseModel):
@@ -130,7 +131,7 @@ def make_chunks(source: str, title: str, url: str | None, text: str) -> list[Chu
     """A document's passages, each carrying the title."""
     language = detect_language(text)
     chunks = []
-    for position, body in enumerate(chunk_text(text)):
+    for position, body in enumerate(_SPLITTER.split_text(text)):
         stored = with_title(title, body)
         chunks.append(
             Chunk(

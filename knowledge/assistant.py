@@ -7,6 +7,10 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from langchain_core.messages import BaseMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable
+
 from knowledge.answer import (
     MESSAGES,
     NO_ANSWER,
@@ -188,6 +192,11 @@ class Assistant:
         log.warning("LLM failed, answering extractively: %s", exc)
         return self._extractive(question, retrieval, language, note=MESSAGES["llm_failed"][language])
 
+    def _chain(self) -> Runnable[list[BaseMessage], str]:
+        """The RAG chain's generation step: grounded messages -> chat model -> text."""
+        assert self.llm is not None
+        return self.llm | StrOutputParser()
+
     async def aask(
         self, question: str, history: Sequence[Turn] = (), language: Language | None = None
     ) -> Answer:
@@ -195,13 +204,11 @@ class Assistant:
         language, retrieval, ready = await self._prepare(question, history, language)
         if ready is not None:
             return ready
-        assert self.llm is not None
         messages = llm_messages(question, retrieval.hits, history, language)
         try:
-            reply = await self.llm.ainvoke(messages)
+            text = await self._chain().ainvoke(messages)
         except Exception as exc:  # the SDK already retried timeouts, 429 and 5xx
             return self._llm_failed(exc, question, retrieval, language)
-        text = reply.content if isinstance(reply.content, str) else ""
         return self._from_llm(text, retrieval, language)
 
     async def astream(
@@ -212,14 +219,12 @@ class Assistant:
         if ready is not None:
             yield ready
             return
-        assert self.llm is not None
-        llm = self.llm
+        chain = self._chain()
         messages = llm_messages(question, retrieval.hits, history, language)
         collected: list[str] = []
 
         async def raw() -> AsyncIterator[str]:
-            async for chunk in llm.astream(messages):
-                piece = chunk.content if isinstance(chunk.content, str) else ""
+            async for piece in chain.astream(messages):
                 collected.append(piece)
                 yield piece
 
