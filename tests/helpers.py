@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
+import os
 import re
+import sys
+import tempfile
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -49,3 +53,31 @@ def hash_index(settings: Settings) -> VectorIndex:
 def settings_for(data_dir: Path, **values: object) -> Settings:
     """Settings that ignore the developer's environment and .env."""
     return Settings(_env_file=None, clusterbridge_data_dir=data_dir, **values)  # type: ignore[call-arg]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli_env(**env: str) -> dict[str, str]:
+    """A child's environment: the test environment (free of the developer's settings) plus `env`."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **env}
+
+
+async def run_cli(*args: str, timeout: float = 120, **env: str) -> tuple[int, str, str]:
+    """Run `clusterbridge ARGS` in a child process (the test's event loop keeps serving meanwhile).
+
+    It runs in an empty folder, so no developer's `.env` is read.
+    """
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "knowledge.cli",
+        *args,
+        cwd=tempfile.mkdtemp(prefix="clusterbridge-cli-"),
+        env=cli_env(**env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()

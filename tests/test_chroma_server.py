@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -29,7 +28,7 @@ from knowledge.assistant import Assistant
 from knowledge.config import Settings
 from knowledge.store import collection_name
 from tests.fakes.openai_server import FakeOpenAI
-from tests.helpers import settings_for
+from tests.helpers import run_cli, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -164,36 +163,20 @@ async def test_cli_search_json_against_server(
         run_ingest, server_settings(data, fake_openai, chroma_port, model), docs_dir
     )
     assert report.added == 2
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("OPENAI_", "TELEGRAM_", "CLUSTERBRIDGE_", "CHROMA_"))
-    }
-    env.update(
+    code, stdout, stderr = await run_cli(
+        "search",
+        "--json",
+        "--k",
+        "3",
+        "Cross-Cluster Space Hamburg Co-Learning Space",
         CLUSTERBRIDGE_DATA_DIR=str(data),
         CHROMA_HOST=HOST,
         CHROMA_PORT=str(chroma_port),
         OPENAI_BASE_URL=fake_openai.base_url,
         OPENAI_API_KEY="test",
         OPENAI_EMBEDDING_MODEL=model,
-        PYTHONPATH=str(ROOT),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "knowledge.cli",
-        "search",
-        "--json",
-        "--k",
-        "3",
-        "Cross-Cluster Space Hamburg Co-Learning Space",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
+    assert code == 0, stderr
     result = json.loads(stdout)
     assert list(result) == ["hits"]
     hits = result["hits"]

@@ -15,7 +15,7 @@ from ingest.pipeline import ingest_lock, run_ingest
 from knowledge.errors import IngestLockedError
 from knowledge.retrieval import HybridRetriever
 from tests.fakes.openai_server import FakeOpenAI
-from tests.helpers import HashEmbeddings, hash_index, settings_for
+from tests.helpers import HashEmbeddings, hash_index, run_cli, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,25 +85,8 @@ def test_second_run_refuses_while_the_lock_is_held(tmp_path: Path, docs_dir: Pat
         run_ingest(settings, docs_dir)
 
 
-async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "knowledge.cli",
-        *args,
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
-
-
 def _env(data_dir: Path, fake: FakeOpenAI) -> dict[str, str]:
     return {
-        **os.environ,
         "CLUSTERBRIDGE_DATA_DIR": str(data_dir),
         "OPENAI_BASE_URL": fake.base_url,
         "OPENAI_API_KEY": "test",
@@ -115,19 +98,19 @@ async def test_cli_exit_status_and_lock_message(
 ) -> None:
     env = _env(tmp_path / "data", fake_openai)
     (docs_dir / "kaputt.pdf").write_bytes(b"not a pdf")
-    code, out, err = await _cli(env, "ingest", "--docs", str(docs_dir))
+    code, out, err = await run_cli("ingest", "--docs", str(docs_dir), **env)
     assert code == 1
     assert "skipped kaputt.pdf: not a readable PDF" in err
     assert "added 2" in out and "failed 1" in out
 
     settings = settings_for(tmp_path / "data")
     with ingest_lock(settings):
-        code, _, err = await _cli(env, "ingest", "--docs", str(docs_dir))
+        code, _, err = await run_cli("ingest", "--docs", str(docs_dir), **env)
     assert code == 1
     assert err.strip().splitlines() == [err.strip()]  # one clear line
     assert "another ingestion run is in progress" in err
 
-    code, _, err = await _cli(env, "ingest", "--docs", str(tmp_path / "missing"))
+    code, _, err = await run_cli("ingest", "--docs", str(tmp_path / "missing"), **env)
     assert code == 1 and "documents folder not found" in err
 
 
@@ -135,9 +118,9 @@ async def test_run_killed_halfway_keeps_serving_and_next_run_completes(
     tmp_path: Path, docs_dir: Path, fake_openai: FakeOpenAI
 ) -> None:
     env = _env(tmp_path / "data", fake_openai)
-    code, _, _ = await _cli(env, "ingest", "--docs", str(docs_dir))
+    code, _, _ = await run_cli("ingest", "--docs", str(docs_dir), **env)
     assert code == 0
-    code, before, _ = await _cli(env, "search", "--json", "Digitalisierung Berlin Brandenburg")
+    code, before, _ = await run_cli("search", "--json", "Digitalisierung Berlin Brandenburg", **env)
     assert code == 0 and "berlin-brandenburg" in before
 
     # Many new files, each embedding request slowed down: kill -9 while the run is in the middle.
@@ -166,11 +149,11 @@ async def test_run_killed_halfway_keeps_serving_and_next_run_completes(
     await proc.wait()
     fake_openai.clear_faults()
 
-    code, after, _ = await _cli(env, "search", "--json", "Digitalisierung Berlin Brandenburg")
+    code, after, _ = await run_cli("search", "--json", "Digitalisierung Berlin Brandenburg", **env)
     assert code == 0 and "berlin-brandenburg" in after  # the previous index keeps answering
 
-    code, out, _ = await _cli(env, "ingest", "--docs", str(docs_dir))
+    code, out, _ = await run_cli("ingest", "--docs", str(docs_dir), **env)
     assert code == 0, out
     assert "failed 0" in out
-    code, out, _ = await _cli(env, "ingest", "--docs", str(docs_dir))
+    code, out, _ = await run_cli("ingest", "--docs", str(docs_dir), **env)
     assert "unchanged 10" in out and "chunks written 0" in out

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from knowledge.assistant import Assistant, make_llm
 from knowledge.config import Settings
 from knowledge.models import Answer, Turn
 from tests.fakes.openai_server import FakeOpenAI, Message
-from tests.helpers import settings_for
+from tests.helpers import run_cli, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = "/v1/chat/completions"
@@ -284,31 +282,15 @@ async def test_cli_ask_json_contract(fake_openai: FakeOpenAI, docs_dir: Path, tm
     """`clusterbridge ask --json` prints exactly the contract's keys (the fake keeps serving meanwhile)."""
     data = tmp_path / "data"
     await ingest(llm_settings(data, fake_openai), docs_dir)
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("OPENAI_", "TELEGRAM_", "CLUSTERBRIDGE_", "CHROMA_"))
-    }
-    env.update(
-        CLUSTERBRIDGE_DATA_DIR=str(data),
-        OPENAI_BASE_URL=fake_openai.base_url,
-        OPENAI_API_KEY="test",
-        PYTHONPATH=str(ROOT),
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "knowledge.cli",
+    code, stdout, stderr = await run_cli(
         "ask",
         "--json",
         QUESTION_DE,
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        CLUSTERBRIDGE_DATA_DIR=str(data),
+        OPENAI_BASE_URL=fake_openai.base_url,
+        OPENAI_API_KEY="test",
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
+    assert code == 0, stderr
     result = json.loads(stdout)
     assert set(result) == {"answer", "sources", "abstained"}
     assert isinstance(result["answer"], str) and result["answer"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,7 @@ import pytest
 from knowledge.assistant import Assistant, retrieval_query
 from knowledge.config import Settings
 from knowledge.models import Turn
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import cli_env
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +91,11 @@ async def test_follow_up_answer_comes_from_the_same_document(assistant: Assistan
 
 
 def _cli(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CLUSTERBRIDGE_DATA_DIR": str(settings.clusterbridge_data_dir)}
+    """The command in a child process, in an empty folder (no developer's .env)."""
     return subprocess.run(
         [sys.executable, "-m", "knowledge.cli", *args],
-        env=env,
-        cwd=ROOT,
+        env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(settings.clusterbridge_data_dir)),
+        cwd=tempfile.mkdtemp(prefix="clusterbridge-cli-"),
         input=stdin,
         capture_output=True,
         text=True,
@@ -143,8 +142,8 @@ def test_cli_chat_follow_up_and_reset(indexed_settings: Settings) -> None:
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     bad = subprocess.run(
         [sys.executable, "-m", "knowledge.cli", "ingest", "--docs", str(tmp_path / "nope")],
-        env={**os.environ, "CLUSTERBRIDGE_DATA_DIR": str(tmp_path / "d")},
-        cwd=ROOT,
+        env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(tmp_path / "d")),
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=60,
