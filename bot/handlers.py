@@ -105,10 +105,10 @@ async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     choice = args[0].lower() if len(args) == 1 else ""
     if choice in ("de", "en"):
         chosen: Language = "en" if choice == "en" else "de"
-        await svc.store.set_language(user.id, chosen)
+        await svc.set_language(user.id, chosen)
         await message.reply_text(escape(t(chosen, "lang_set")))
     elif choice == "auto":
-        await svc.store.set_language(user.id, None)
+        await svc.set_language(user.id, None)
         await message.reply_text(escape(t(ui_language(None, user.language_code), "lang_auto")))
     else:
         await message.reply_text(escape(t(ui_language(record, user.language_code), "lang_usage")))
@@ -126,7 +126,7 @@ async def request_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not text:
         await message.reply_text(escape(t(lang_, "request_access_usage")))
         return
-    request_id = await svc.store.add_access_request(user.id, text[:1000])
+    request_id = await svc.add_access_request(user.id, text[:1000])
     handle = f"@{user.username}, " if user.username else ""
     who = f"{user.full_name} ({handle}id {user.id})"
     for admin_id in sorted(svc.settings.admin_ids):
@@ -163,11 +163,8 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     record = await svc.user(user)
     lang_ = ui_language(record, user.language_code)
     parsed = parse_feedback(query.data)
-    if parsed is None or await svc.store.get_answer(parsed[0]) is None:
-        await query.answer(t(lang_, "feedback_unknown"))
-        return
-    await svc.store.add_feedback(parsed[0], user.id, parsed[1])
-    await query.answer(t(lang_, "feedback_thanks"))
+    stored = parsed is not None and await svc.add_feedback(parsed[0], user.id, parsed[1])
+    await query.answer(t(lang_, "feedback_thanks" if stored else "feedback_unknown"))
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

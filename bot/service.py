@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from telegram import (
@@ -27,7 +28,7 @@ from bot.i18n import language_from_code, t
 from bot.render import escape, render_answer, render_partial
 from knowledge.config import Settings
 from knowledge.conversation import ConversationService
-from knowledge.models import Answer, Language
+from knowledge.models import Answer, Language, Turn
 from knowledge.state import StateStore, UserRecord
 
 if TYPE_CHECKING:
@@ -36,7 +37,43 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+TOUCH_EVERY = timedelta(minutes=5)
 FEEDBACK_PREFIX = "fb"
+
+
+class QueuedHistory:
+    """The store as the conversation's HistoryStore, its writes held under the service's write lock."""
+
+    def __init__(
+        self, store: StateStore, writing: Callable[[], contextlib.AbstractAsyncContextManager[object]]
+    ) -> None:
+        self.store = store
+        self.writing = writing
+
+    async def recent(self, conversation_id: str, limit: int) -> list[Turn]:
+        """The last `limit` turns, oldest first."""
+        return await self.store.recent(conversation_id, limit)
+
+    async def append(self, conversation_id: str, turn: Turn) -> None:
+        """Remember one turn."""
+        async with self.writing():
+            await self.store.append(conversation_id, turn)
+
+    async def reset(self, conversation_id: str) -> None:
+        """Forget the conversation."""
+        async with self.writing():
+            await self.store.reset(conversation_id)
+
+
+def needs_touch(record: UserRecord, tg_user: User, now: datetime) -> bool:
+    """True when Telegram's view of the user differs from the stored one, or last_seen_at is stale."""
+    if (record.username or None) != (tg_user.username or None):
+        return True
+    if tg_user.first_name and record.first_name != tg_user.first_name:
+        return True
+    if tg_user.language_code and record.language_code != tg_user.language_code:
+        return True
+    return now - record.last_seen_at > TOUCH_EVERY
 
 
 def conversation_id(chat_id: int, user_id: int) -> str:
@@ -118,9 +155,18 @@ class BotService:
     typing_delay: float = 0.3
     conversations: ConversationService = field(init=False)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
+    _writes: asyncio.Lock | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.conversations = ConversationService(self.assistant, self.store)
+        if self.store.engine.dialect.name == "sqlite":
+            # SQLite has one writer at a time; colliding writers back off in coarse sleeps. Queueing
+            # the bot's own writes in-process is several times faster under load (bench/bot_latency.py).
+            self._writes = asyncio.Lock()
+        self.conversations = ConversationService(self.assistant, QueuedHistory(self.store, self.writing))
+
+    def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Hold while writing to the store: queues writes on SQLite, nothing on PostgreSQL."""
+        return self._writes if self._writes is not None else contextlib.nullcontext()
 
     def lock(self, conversation: str) -> asyncio.Lock:
         """One lock per conversation, so one user's questions are answered in order."""
@@ -133,10 +179,36 @@ class BotService:
         self.limiter.prune()
 
     async def user(self, tg_user: User) -> UserRecord:
-        """Record (or refresh) a Telegram user in the store and return the stored record."""
-        return await self.store.touch_user(
-            tg_user.id, tg_user.username, tg_user.first_name, tg_user.language_code
-        )
+        """The stored user, read fresh; written (touch_user) only when new, changed or not seen for a while.
+
+        Reading instead of writing on every message keeps the database's write lock free under load,
+        while roles, links and language settings changed elsewhere take effect at once.
+        """
+        record = await self.store.get_user(tg_user.id)
+        if record is None or needs_touch(record, tg_user, datetime.now(UTC)):
+            async with self.writing():
+                record = await self.store.touch_user(
+                    tg_user.id, tg_user.username, tg_user.first_name, tg_user.language_code
+                )
+        return record
+
+    async def set_language(self, user_id: int, language: Language | None) -> None:
+        """Store the /lang override (None: the question's language)."""
+        async with self.writing():
+            await self.store.set_language(user_id, language)
+
+    async def add_feedback(self, answer_id: int, user_id: int, rating: int) -> bool:
+        """Store 👍/👎 on a saved answer; False when the answer is unknown."""
+        if await self.store.get_answer(answer_id) is None:
+            return False
+        async with self.writing():
+            await self.store.add_feedback(answer_id, user_id, rating)
+        return True
+
+    async def add_access_request(self, user_id: int, text: str) -> int:
+        """Store a request for access; its id."""
+        async with self.writing():
+            return await self.store.add_access_request(user_id, text)
 
     async def stats(self) -> dict[str, int]:
         """Numbers for /stats: users, 👍, 👎 and open access requests."""
@@ -186,9 +258,10 @@ class BotService:
                 result, sent = await self._stream(bot, chat.id, conversation, question, language, reply)
             else:
                 result, sent = await self.conversations.ask(conversation, question, language=language), None
-        answer_id = await self.store.save_answer(
-            tg_user.id, chat.id, question, result.answer, list(result.sources), result.mode
-        )
+        async with self.writing():
+            answer_id = await self.store.save_answer(
+                tg_user.id, chat.id, question, result.answer, list(result.sources), result.mode
+            )
         messages = render_answer(result, result.language or lang)
         await deliver(bot, chat.id, messages, feedback_keyboard(answer_id), reply, sent)
 
