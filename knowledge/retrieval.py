@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from knowledge.bm25 import BM25Index
+from knowledge.errors import IndexEmptyError
 from knowledge.models import Hit, Language
 from knowledge.store import Chunk, VectorIndex
 from knowledge.text import detect_language
@@ -79,6 +80,9 @@ class HybridRetriever:
     ) -> Retrieval:
         """The k best passages for `query`, best first."""
         language = language or detect_language(query)
+        self.refresh()
+        if not self._chunks:
+            raise IndexEmptyError("the index is empty: run `clusterbridge ingest --docs DIR` first")
         dense = self.index.dense_search(query, CANDIDATES) if mode != "bm25" else []
         lexical = self.bm25(query, language, CANDIDATES) if mode != "dense" else []
         top_similarity = dense[0][1] if dense else 0.0

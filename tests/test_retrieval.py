@@ -151,3 +151,20 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     )
     assert bad.returncode == 1
     assert bad.stderr.strip() == f"clusterbridge: error: documents folder not found: {tmp_path / 'nope'}"
+
+
+def test_asking_before_any_ingest_says_what_to_do(tmp_path: Path) -> None:
+    empty = subprocess.run(
+        [sys.executable, "-m", "knowledge.cli", "ask", "--json", "Was ist EFRE?"],
+        env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(tmp_path / "d")),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert empty.returncode == 1 and empty.stdout == ""
+    assert (
+        empty.stderr.strip()
+        == "clusterbridge: error: the index is empty: run `clusterbridge ingest --docs DIR` first"
+    )
