@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 import signal
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -57,6 +58,27 @@ NON_TEXT = (
 )
 
 
+class MessageRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter for messages; chat actions ('typing…') are not messages and skip the queue.
+
+    Telegram's limits (30 messages/s overall, 20/min per group) are about messages; letting the typing
+    indicator use up that budget would delay the answers themselves under load.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if endpoint == "sendChatAction":
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
 def require_token(settings: Settings) -> str:
     """The bot token, or a clear ConfigError when TELEGRAM_BOT_TOKEN is missing."""
     token = settings.telegram_bot_token.get_secret_value().strip() if settings.telegram_bot_token else ""
@@ -100,7 +122,7 @@ def build_application(
         .concurrent_updates(64)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(MessageRateLimiter(max_retries=3))
     application = builder.build()
     application.bot_data[handlers.SERVICE_KEY] = BotService(
         settings=settings,
@@ -221,8 +243,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     store = await StateStore.open(settings.sqlalchemy_url)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
     try:
         application = build_application(settings, assistant, store)
@@ -234,6 +257,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await stop_bot(application)
     finally:
         await store.close()
+        for signum in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
 
 
 def run_bot(settings: Settings) -> None:
