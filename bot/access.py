@@ -26,8 +26,6 @@ class UserLike(Protocol):
     def role(self) -> str: ...
     @property
     def member_id(self) -> str | None: ...
-    @property
-    def blocked(self) -> bool: ...
 
 
 def effective_role(user_id: int, record: UserLike | None, settings: Settings) -> Role:
@@ -53,9 +51,7 @@ def is_known_member(user_id: int, record: UserLike | None, settings: Settings) -
 
 
 def may_ask(user_id: int, record: UserLike | None, settings: Settings) -> bool:
-    """The access policy: 'open' lets everyone ask, 'members' only known members; blocked users never."""
-    if record is not None and record.blocked and user_id not in settings.admin_ids:
-        return False
+    """The access policy: 'open' lets everyone ask, 'members' only known members (and admins)."""
     if settings.clusterbridge_access == "open":
         return True
     return is_known_member(user_id, record, settings)
@@ -65,7 +61,7 @@ def check_privileged(
     user_id: int, record: UserLike | None, settings: Settings, required: Role, command: str
 ) -> bool:
     """Check a privileged command on the server side; log every refusal."""
-    if has_role(user_id, record, settings, required) and not (record is not None and record.blocked):
+    if has_role(user_id, record, settings, required):
         return True
     logger.warning(
         "refused /%s for user %s (role %s, needs %s)",

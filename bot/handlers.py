@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import check_privileged
@@ -21,6 +22,7 @@ from bot.service import (
     parse_feedback,
     ui_language,
 )
+from knowledge.errors import ClusterBridgeError
 from knowledge.models import Language
 
 logger = logging.getLogger(__name__)
@@ -198,6 +200,11 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception and tell the user, politely, that something went wrong."""
+    if isinstance(context.error, Forbidden) and isinstance(update, Update) and update.effective_user:
+        logger.info("user %s has blocked the bot: %s", update.effective_user.id, context.error)
+        with contextlib.suppress(ClusterBridgeError):
+            await service(context).set_blocked(update.effective_user.id, True)
+        return
     logger.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

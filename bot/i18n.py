@@ -65,7 +65,6 @@ STRINGS: dict[Language, dict[str, str]] = {
         "stats": (
             "Statistik\nNutzer: {users}\nFeedback: {up} 👍 / {down} 👎\nOffene Zugangsanfragen: {requests}"
         ),
-        "blocked": "Dein Zugang ist gesperrt. Wende dich bitte an einen Admin.",
     },
     "en": {
         "start": (
@@ -123,7 +122,6 @@ STRINGS: dict[Language, dict[str, str]] = {
         "stats": (
             "Statistics\nUsers: {users}\nFeedback: {up} 👍 / {down} 👎\nOpen access requests: {requests}"
         ),
-        "blocked": "Your access is blocked. Please contact an admin.",
     },
 }
 

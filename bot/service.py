@@ -190,7 +190,14 @@ class BotService:
                 record = await self.store.touch_user(
                     tg_user.id, tg_user.username, tg_user.first_name, tg_user.language_code
                 )
+        if record.blocked:  # they write to the bot again, so they no longer block it
+            await self.set_blocked(record.id, False)
         return record
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Remember whether the user has blocked the bot (Telegram answers 403 Forbidden then)."""
+        async with self.writing():
+            await self.store.set_blocked(user_id, blocked)
 
     async def set_language(self, user_id: int, language: Language | None) -> None:
         """Store the /lang override (None: the question's language)."""
@@ -232,8 +239,7 @@ class BotService:
         lang = ui_language(record, tg_user.language_code)
 
         if not may_ask(tg_user.id, record, self.settings):
-            key = "blocked" if record.blocked else "members_only"
-            await bot.send_message(chat.id, escape(t(lang, key)), reply_parameters=reply)
+            await bot.send_message(chat.id, escape(t(lang, "members_only")), reply_parameters=reply)
             return
         question = question.strip()
         if not question:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -155,3 +156,26 @@ async def test_open_policy_lets_everyone_ask(harness: BotHarness) -> None:
     stranger = TgUser(5555, "Stranger", None, None)
     calls = await harness.ask(stranger, QUESTION)
     assert "<b>Quellen</b>" in calls[-1].params["text"]
+
+
+async def test_a_user_who_blocked_the_bot_is_remembered_and_forgotten_when_back(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await harness.open_store()
+    await harness.start(store=store, typing_delay=5.0)
+    harness.fake.blocked_by.add(ALICE.id)
+    mark = harness.fake.mark()
+    harness.fake.send_text(ALICE, QUESTION)
+    await harness.fake.wait_for("sendMessage", lambda c: c.error is not None, after=mark)
+    for _ in range(50):
+        user = await store.get_user(ALICE.id)
+        if user is not None and user.blocked:
+            break
+        await asyncio.sleep(0.05)
+    assert user is not None and user.blocked
+    assert "etwas schiefgelaufen" not in " ".join(c.text for c in harness.fake.calls[mark:])
+
+    harness.fake.blocked_by.discard(ALICE.id)  # she unblocks the bot and writes again
+    await harness.ask(ALICE, QUESTION)
+    user = await store.get_user(ALICE.id)
+    assert user is not None and not user.blocked

@@ -173,8 +173,8 @@ def test_flood_limiter_window_and_single_warning() -> None:
 
 def test_roles_and_access_policy(tmp_path: object) -> None:
     class Record:
-        def __init__(self, role: str = "member", member_id: str | None = None, blocked: bool = False) -> None:
-            self.id, self.role, self.member_id, self.blocked = 1, role, member_id, blocked
+        def __init__(self, role: str = "member", member_id: str | None = None) -> None:
+            self.id, self.role, self.member_id = 1, role, member_id
 
     open_ = settings_for(tmp_path, clusterbridge_admins="9")  # type: ignore[arg-type]
     members = settings_for(tmp_path, clusterbridge_admins="9", clusterbridge_access="members")  # type: ignore[arg-type]
@@ -182,7 +182,6 @@ def test_roles_and_access_policy(tmp_path: object) -> None:
     assert effective_role(1, Record("manager"), open_) == "manager"
     assert effective_role(1, None, open_) == "member"
     assert may_ask(1, None, open_) and may_ask(1, Record(), open_)
-    assert not may_ask(1, Record(blocked=True), open_)
     assert not may_ask(1, Record(), members)
     assert may_ask(1, Record(member_id="m1"), members)
     assert may_ask(1, Record("manager"), members)

@@ -54,6 +54,10 @@ class BadRequest(Exception):
     """What Telegram answers with HTTP 400."""
 
 
+class Forbidden(Exception):
+    """What Telegram answers with HTTP 403 (e.g. the user has blocked the bot)."""
+
+
 @dataclass(frozen=True)
 class TgUser:
     """A Telegram user for injected updates."""
@@ -191,6 +195,7 @@ class FakeTelegram:
         self._new_call = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self.blocked_by: set[int] = set()  # users who have blocked the bot: messages to them fail
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -256,6 +261,10 @@ class FakeTelegram:
             call.error = f"Bad Request: {exc}"
             self._record(call)
             return web.json_response({"ok": False, "error_code": 400, "description": call.error}, status=400)
+        except Forbidden as exc:
+            call.error = f"Forbidden: {exc}"
+            self._record(call)
+            return web.json_response({"ok": False, "error_code": 403, "description": call.error}, status=403)
         call.result = result
         if method.lower() != "getupdates" or result:
             self._record(call)
@@ -293,7 +302,12 @@ class FakeTelegram:
             except TimeoutError:
                 return []
 
+    def _check_not_blocked(self, params: dict[str, Any]) -> None:
+        if int(params.get("chat_id") or 0) in self.blocked_by:
+            raise Forbidden("bot was blocked by the user")
+
     def api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_not_blocked(params)
         text = str(params.get("text", ""))
         shown = visible_text(params)
         if not shown.strip():
@@ -343,6 +357,7 @@ class FakeTelegram:
         return True
 
     def api_sendchataction(self, params: dict[str, Any]) -> bool:
+        self._check_not_blocked(params)
         return True
 
     def api_setmycommands(self, params: dict[str, Any]) -> bool:
@@ -464,7 +479,7 @@ class FakeTelegram:
         self,
         method: str | tuple[str, ...],
         predicate: Callable[[Call], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the fake's API: wait_for(method, predicate, timeout)
+        timeout: float = 5.0,
         after: int = 0,
     ) -> Call:
         """The first call to `method` (or one of several) after index `after` matching `predicate`.
