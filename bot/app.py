@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot import handlers
 from bot.access import FloodLimit, FloodLimiter
 from bot.i18n import COMMANDS
-from bot.service import FEEDBACK_PREFIX, BotService
+from bot.service import BotService
 from knowledge.config import Settings
 from knowledge.errors import ConfigError
 from knowledge.state import StateStore
@@ -150,7 +150,7 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(CommandHandler("lang", handlers.lang, filters=new))
     application.add_handler(CommandHandler("request_access", handlers.request_access, filters=new))
     application.add_handler(CommandHandler("stats", handlers.stats, filters=new))
-    application.add_handler(CallbackQueryHandler(handlers.feedback, pattern=f"^{FEEDBACK_PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(handlers.feedback))  # answers unknown buttons too
     application.add_handler(
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, handlers.question)
     )

@@ -24,6 +24,9 @@ from tests.helpers import settings_for
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+# CLUSTERBRIDGE_TEST_BOT_DB=postgresql runs the whole bot suite on PostgreSQL (default: SQLite;
+# the restart test always runs on both).
+DEFAULT_DB = os.environ.get("CLUSTERBRIDGE_TEST_BOT_DB", "sqlite")
 PG_URL = os.environ.get("CLUSTERBRIDGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 ALICE = TgUser(1001, "Alice", "alice", "de")
@@ -74,7 +77,7 @@ class Database:
 @pytest.fixture
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """SQLite in tmp_path; PostgreSQL via `@pytest.mark.parametrize("db", [...], indirect=True)`."""
-    name = getattr(request, "param", "sqlite")
+    name = getattr(request, "param", DEFAULT_DB)
     if name == "sqlite":
         database = Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite3'}")
     else:
