@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot import handlers
 from bot.access import FloodLimit, FloodLimiter
 from bot.i18n import COMMANDS
-from bot.service import BotService
+from bot.service import BotService, MemberLookup
 from knowledge.config import Settings
 from knowledge.errors import ConfigError
 from knowledge.state import StateStore
@@ -107,6 +107,7 @@ def build_application(
     store: StateStore,
     *,
     flood_limit: FloodLimit | None = None,
+    members: MemberLookup | None = None,
     stream_interval: float = 1.0,
     typing_delay: float = 0.3,
     rate_limiter: bool = True,
@@ -129,6 +130,7 @@ def build_application(
         assistant=assistant,
         store=store,
         limiter=FloodLimiter(flood_limit or FloodLimit()),
+        members=members,
         stream_interval=stream_interval,
         typing_delay=typing_delay,
     )

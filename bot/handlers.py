@@ -41,7 +41,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    record = await service(context).user(user)
+    svc = service(context)
+    record = await svc.link_profile(user, await svc.user(user))
     lang = ui_language(record, user.language_code)
     text = escape(t(lang, "start", name=user.first_name, bot=context.bot.username))
     if record.member_id:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest
 
-from bot.access import FloodLimiter, may_ask
+from bot.access import FloodLimiter, Role, may_ask
 from bot.i18n import language_from_code, t
 from bot.render import escape, render_answer, render_partial
 from knowledge.config import Settings
@@ -63,6 +63,19 @@ class QueuedHistory:
         """Forget the conversation."""
         async with self.writing():
             await self.store.reset(conversation_id)
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What a member profile (members.csv) says about a Telegram account found by its username."""
+
+    member_id: str
+    role: Role = "member"
+    cluster: str | None = None
+
+
+# Finds the member profile whose telegram_username is the given one (profiles come with matchmaking).
+MemberLookup = Callable[[str], Awaitable[MemberProfile | None]]
 
 
 def needs_touch(record: UserRecord, tg_user: User, now: datetime) -> bool:
@@ -151,6 +164,7 @@ class BotService:
     assistant: Assistant
     store: StateStore
     limiter: FloodLimiter = field(default_factory=FloodLimiter)
+    members: MemberLookup | None = None
     stream_interval: float = 1.0
     typing_delay: float = 0.3
     conversations: ConversationService = field(init=False)
@@ -193,6 +207,21 @@ class BotService:
         if record.blocked:  # they write to the bot again, so they no longer block it
             await self.set_blocked(record.id, False)
         return record
+
+    async def link_profile(self, tg_user: User, record: UserRecord) -> UserRecord:
+        """Link the account to the member profile with its telegram_username, taking the profile's role."""
+        if self.members is None or not tg_user.username:
+            return record
+        profile = await self.members(tg_user.username)
+        if profile is None:
+            return record
+        async with self.writing():
+            if record.member_id != profile.member_id:
+                await self.store.link_member(record.id, profile.member_id)
+                logger.info("linked user %s to member %s", record.id, profile.member_id)
+            if (record.role, record.role_cluster) != (profile.role, profile.cluster):
+                await self.store.set_role(record.id, profile.role, profile.cluster)
+        return await self.store.get_user(record.id) or record
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Remember whether the user has blocked the bot (Telegram answers 403 Forbidden then)."""
@@ -238,6 +267,13 @@ class BotService:
         record = await self.user(tg_user)
         lang = ui_language(record, tg_user.language_code)
 
+        wait = self.limiter.hit(tg_user.id)
+        if wait:
+            logger.info("flood limit for user %s (%.0f s)", tg_user.id, wait)
+            if self.limiter.should_warn(tg_user.id):
+                text = t(lang, "flood", seconds=max(1, round(wait)))
+                await bot.send_message(chat.id, escape(text), reply_parameters=reply)
+            return
         if not may_ask(tg_user.id, record, self.settings):
             await bot.send_message(chat.id, escape(t(lang, "members_only")), reply_parameters=reply)
             return
@@ -248,13 +284,6 @@ class BotService:
         if len(question) > MAX_QUESTION_CHARS:
             text = t(lang, "too_long", length=len(question), limit=MAX_QUESTION_CHARS)
             await bot.send_message(chat.id, escape(text), reply_parameters=reply)
-            return
-        wait = self.limiter.hit(tg_user.id)
-        if wait:
-            logger.info("flood limit for user %s (%.0f s)", tg_user.id, wait)
-            if self.limiter.should_warn(tg_user.id):
-                text = t(lang, "flood", seconds=max(1, round(wait)))
-                await bot.send_message(chat.id, escape(text), reply_parameters=reply)
             return
 
         conversation = conversation_id(chat.id, tg_user.id)

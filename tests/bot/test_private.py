@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.service import MemberProfile
 from knowledge.state import StateStore
 from tests.bot.conftest import ALICE, BOB, BotHarness
 from tests.fakes.telegram_server import TgChat, parse_html
@@ -103,3 +104,25 @@ async def test_private_chat_id_is_the_users(harness: BotHarness) -> None:
     await harness.start()
     calls = await harness.ask(ALICE, "Was ist der Cross-Cluster Space?", chat=TgChat.private(ALICE))
     assert all(int(c.params["chat_id"]) == ALICE.id for c in calls)
+
+
+async def test_start_links_the_account_to_the_member_profile_by_username(harness: BotHarness) -> None:
+    profiles = {"bob_hh": MemberProfile("m-007", "manager", "maritime")}
+
+    async def lookup(username: str) -> MemberProfile | None:
+        return profiles.get(username.lower())
+
+    store = await harness.open_store()
+    await harness.start(store=store, members=lookup)
+    linked = await harness.reply(BOB, "/start")
+    assert "linked to your member profile" in linked.params["text"]
+    user = await store.get_user(BOB.id)
+    assert user is not None and (user.member_id, user.role, user.role_cluster) == (
+        "m-007",
+        "manager",
+        "maritime",
+    )
+    unknown = await harness.reply(ALICE, "/start")  # no profile with her username
+    assert "verknüpft" not in unknown.params["text"]
+    alice = await store.get_user(ALICE.id)
+    assert alice is not None and alice.member_id is None
