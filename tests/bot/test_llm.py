@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -77,3 +78,16 @@ async def test_long_llm_answer_streams_then_splits_cleanly(harness: BotHarness, 
         int(parts[-1].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1])
     )
     assert saved is not None and saved.mode == "llm" and len(saved.answer) > 9000
+
+
+async def test_streaming_updates_the_preview_at_most_once_per_interval(
+    harness: BotHarness, llm_settings: Any
+) -> None:
+    assistant = Assistant.from_settings(llm_settings)
+    await harness.start(settings=llm_settings, assistant=assistant)  # the default interval: 1 s
+    calls = await harness.ask(ALICE, "Was ist der Cross-Cluster Space?")
+    previews = [c for c in calls if c.params["text"].endswith(" …")]
+    assert previews[0] is calls[0] and previews[0].method == "sendMessage"
+    times = [c.at for c in previews]
+    assert all(later - earlier >= 0.8 for earlier, later in itertools.pairwise(times))
+    assert len(previews) <= 1 + (calls[-1].at - calls[0].at)
