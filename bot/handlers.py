@@ -22,7 +22,7 @@ from bot.service import (
     parse_feedback,
     ui_language,
 )
-from knowledge.errors import ClusterBridgeError
+from knowledge.errors import ClusterBridgeError, IndexEmptyError
 from knowledge.models import Language
 
 logger = logging.getLogger(__name__)
@@ -206,17 +206,22 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         with contextlib.suppress(ClusterBridgeError):
             await service(context).set_blocked(update.effective_user.id, True)
         return
-    logger.error("error while handling an update", exc_info=context.error)
+    key = "error"
+    if isinstance(context.error, IndexEmptyError):
+        key = "index_empty"
+        logger.warning("cannot answer: %s", context.error)
+    elif isinstance(context.error, ClusterBridgeError):
+        logger.error("error while handling an update: %s", context.error)
+    else:
+        logger.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
-    language_code = user.language_code if user else None
+    text = t(ui_language(None, user.language_code if user else None), key)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t(ui_language(None, language_code), "error"))
+            await update.callback_query.answer(text)
             return
-        await context.bot.send_message(
-            update.effective_chat.id, html.escape(t(ui_language(None, language_code), "error"))
-        )
+        await context.bot.send_message(update.effective_chat.id, html.escape(text))
     except TelegramError:
         logger.warning("could not tell chat %s about the error", update.effective_chat.id)

@@ -44,6 +44,10 @@ STRINGS: dict[Language, dict[str, str]] = {
         ),
         "unknown_command": "Diesen Befehl kenne ich nicht. /help zeigt, was ich kann.",
         "error": "Entschuldigung, da ist etwas schiefgelaufen. Bitte versuch es gleich noch einmal.",
+        "index_empty": (
+            "Die Wissensbasis ist noch nicht eingerichtet. Bitte versuch es später noch einmal "
+            "oder wende dich an dein Clustermanagement."
+        ),
         "sources": "Quellen",
         "abstained_hint": "Dazu habe ich in den Dokumenten nichts Verlässliches gefunden.",
         "thinking": "Einen Moment …",
@@ -101,6 +105,10 @@ STRINGS: dict[Language, dict[str, str]] = {
         ),
         "unknown_command": "I don't know that command. /help shows what I can do.",
         "error": "Sorry, something went wrong. Please try again in a moment.",
+        "index_empty": (
+            "The knowledge base has not been set up yet. Please try again later or contact your "
+            "cluster management."
+        ),
         "sources": "Sources",
         "abstained_hint": "I found nothing reliable about this in the documents.",
         "thinking": "One moment …",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.access import FloodLimit
+from knowledge.assistant import Assistant
 from knowledge.models import Answer, Turn
 from tests.bot.conftest import ADMIN, ALICE, BOB, GROUP, BotHarness, bot_settings
 from tests.fakes.telegram_server import TgUser, parse_html
+from tests.helpers import settings_for
 
 QUESTION = "Was ist der Cross-Cluster Space?"
 
@@ -179,3 +182,14 @@ async def test_a_user_who_blocked_the_bot_is_remembered_and_forgotten_when_back(
     await harness.ask(ALICE, QUESTION)
     user = await store.get_user(ALICE.id)
     assert user is not None and not user.blocked
+
+
+async def test_an_empty_index_is_explained_not_a_crash(
+    harness: BotHarness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    empty = settings_for(tmp_path / "empty")
+    with caplog.at_level(logging.WARNING, logger="bot.handlers"):
+        await harness.start(assistant=Assistant.from_settings(empty))
+        call = await harness.reply(ALICE, QUESTION)
+    assert "Wissensbasis ist noch nicht eingerichtet" in call.params["text"]
+    assert "clusterbridge ingest" in caplog.text and "Traceback" not in caplog.text
