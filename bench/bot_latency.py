@@ -1,6 +1,6 @@
 """Bot latency under load: 50 simulated users ask at once through the fake Bot API, without an LLM.
 
-    python bench/bot_latency.py [--users 50] [--rounds 3] [--no-rate-limit]
+    python bench/bot_latency.py [--users 50] [--rounds 3] [--no-rate-limit] [--database-url URL]
 
 The real bot (PTB's HTTP stack, the AIORateLimiter, the SQLite state store, the real Assistant on
 the ingested sample documents with the local embedding model) polls the in-process fake Bot API
@@ -30,6 +30,7 @@ from typing import Any
 
 import psutil
 import yaml
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -190,7 +191,8 @@ async def main(args: argparse.Namespace) -> None:
     report = run_ingest(settings, ROOT / "sample" / "docs")
     print(f"index: {report.chunks} chunks from {report.added} files in {time.perf_counter() - started:.1f} s")
     assistant = Assistant.from_settings(settings)
-    store = await StateStore.open(settings.sqlalchemy_url)
+    schema = f"cb_bench_{os.getpid()}" if args.database_url else None
+    store = await StateStore.open(args.database_url or settings.sqlalchemy_url, schema=schema)
     asked = questions()
     await assistant.aask(asked[0])  # load the model
     try:
@@ -198,13 +200,17 @@ async def main(args: argparse.Namespace) -> None:
         real, rss_before, peak = await bot_rounds(settings, assistant, store, fake, args)
         instant, _, _ = await bot_rounds(settings, InstantAssistant(), store, fake, args)
     finally:
+        if schema is not None:
+            async with store.engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         await store.close()
         await fake.stop()
 
     mb = 1024 * 1024
     limiter = "off" if args.no_rate_limit else "on (Telegram's 30 messages/s)"
     print(
-        f"{args.users} users asking at once, {args.rounds} rounds, {os.cpu_count()} CPUs, rate limiter {limiter}"
+        f"{args.users} users asking at once, {args.rounds} rounds, {os.cpu_count()} CPUs, "
+        f"state in {store.engine.dialect.name}, rate limiter {limiter}"
     )
     print(summary("assistant alone, one question at a time   ", sequential))
     print(summary(f"assistant alone, {args.users} questions at once   ", concurrent))
@@ -224,6 +230,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--no-rate-limit", action="store_true", help="measure without Telegram's 30 msg/s pacing"
+    )
+    parser.add_argument(
+        "--database-url", help="bot state elsewhere, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test"
     )
     return parser.parse_args(argv)
 
