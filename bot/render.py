@@ -14,6 +14,7 @@ TITLE_LIMIT = 200
 
 _TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z-]+)")
+_CITATION = re.compile(r"\[(\d{1,3})\]")
 _ESCAPED_SIZE = {"<": 4, ">": 4, "&": 5}
 _SAFE_SCHEMES = ("http://", "https://", "tg://", "mailto:")
 
@@ -36,9 +37,25 @@ def render_source(number: int, source: Source) -> str:
     return f"[{number}] {title}"
 
 
+def link_citations(body: str, sources: list[Source]) -> str:
+    """Turn the citations [n] in escaped text into links to the n-th source, where it has a safe URL."""
+
+    def link(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if 1 <= number <= len(sources):
+            url = sources[number - 1].url
+            if url and url.lower().startswith(_SAFE_SCHEMES):
+                return f'<a href="{html.escape(url, quote=True)}">{match.group()}</a>'
+        return match.group()
+
+    return _CITATION.sub(link, body)
+
+
 def render_answer_html(answer: Answer, language: Language) -> str:
     """The whole answer as one Telegram HTML string (may be longer than one message)."""
     body = escape(answer.answer.strip()) or escape(t(language, "abstained_hint"))
+    if answer.sources and not answer.abstained:
+        body = link_citations(body, answer.sources)
     parts = [body]
     if answer.sources and not answer.abstained:
         lines = [f"<b>{escape(t(language, 'sources'))}</b>"]

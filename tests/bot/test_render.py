@@ -39,7 +39,8 @@ def test_sources_are_numbered_and_linked_with_escaped_titles_and_urls() -> None:
         ),
         "de",
     )
-    assert html.startswith("Laut &lt;Quelle&gt; gilt A &amp; B [1], siehe auch [2].")
+    link = '<a href="https://example.org/?a=1&amp;b=&quot;2&quot;">'
+    assert html.startswith(f"Laut &lt;Quelle&gt; gilt A &amp; B {link}[1]</a>, siehe auch [2].")
     assert '[1] <a href="https://example.org/?a=1&amp;b=&quot;2&quot;">R&amp;D &lt;Report&gt;</a>' in html
     assert "[2] Ohne Link" in html
     assert "<b>Quellen</b>" in html
@@ -49,6 +50,10 @@ def test_sources_are_numbered_and_linked_with_escaped_titles_and_urls() -> None:
 def test_unsafe_links_are_not_linked() -> None:
     line = render_source(1, Source(source="x", title="X", url="javascript:alert(1)"))
     assert line == "[1] X"
+    html = render_answer_html(
+        answer("A [1] [7]", Source(source="x", title="X", url="javascript:alert(1)")), "de"
+    )
+    assert html.startswith("A [1] [7]\n\n")
 
 
 def test_title_falls_back_to_the_source_and_is_shortened() -> None:
