@@ -152,6 +152,8 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(CommandHandler("lang", handlers.lang, filters=new))
     application.add_handler(CommandHandler("request_access", handlers.request_access, filters=new))
     application.add_handler(CommandHandler("stats", handlers.stats, filters=new))
+    application.add_handler(CommandHandler("grant", handlers.grant, filters=new))
+    application.add_handler(CommandHandler("deny", handlers.deny, filters=new))
     application.add_handler(CallbackQueryHandler(handlers.feedback))  # answers unknown buttons too
     application.add_handler(
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, handlers.question)

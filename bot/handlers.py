@@ -157,6 +157,53 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(escape(t(lang_, "stats", **summary)))
 
 
+async def grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins only: /grant NO [MEMBER-ID] lets the author of access request NO in."""
+    await _decide(update, context, grant=True)
+
+
+async def deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins only: /deny NO turns access request NO down."""
+    await _decide(update, context, grant=False)
+
+
+async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: bool) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    svc = service(context)
+    record = await svc.user(user)
+    lang_ = ui_language(record, user.language_code)
+    command = "grant" if grant else "deny"
+    if not check_privileged(user.id, record, svc.settings, "admin", command):
+        await message.reply_text(escape(t(lang_, "not_allowed")))
+        return
+    args = context.args or []
+    if not args or not args[0].lstrip("#").isdigit() or len(args) > (2 if grant else 1):
+        await message.reply_text(escape(t(lang_, "decide_usage")))
+        return
+    request_id = int(args[0].lstrip("#"))
+    request = await svc.decide_access(request_id, grant, args[1] if len(args) > 1 else None)
+    if request is None:
+        await message.reply_text(escape(t(lang_, "request_unknown", id=request_id)))
+        return
+    requester = await svc.store.get_user(request.user_id)
+    name = (
+        (requester.first_name or requester.username or str(request.user_id))
+        if requester
+        else str(request.user_id)
+    )
+    await message.reply_text(
+        escape(t(lang_, "request_granted" if grant else "request_denied", id=request_id, user=name))
+    )
+    try:
+        await context.bot.send_message(
+            request.user_id, escape(t(ui_language(requester), "access_granted" if grant else "access_denied"))
+        )
+    except TelegramError:
+        logger.warning("could not tell user %s about access request %s", request.user_id, request_id)
+
+
 async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Store a 👍/👎 on an answer."""
     query, user = update.callback_query, update.effective_user

@@ -66,8 +66,14 @@ STRINGS: dict[Language, dict[str, str]] = {
         "request_access_done": "Danke! Deine Anfrage (Nr. {id}) ist bei den Admins. Du hörst von uns.",
         "request_access_admin": "Neue Zugangsanfrage Nr. {id} von {user}:\n{text}",
         "not_allowed": "Dieser Befehl ist Admins vorbehalten.",
+        "decide_usage": "Verwendung: /grant NR [MITGLIEDS-ID] oder /deny NR (Nummern zeigt /stats)",
+        "request_unknown": "Eine offene Zugangsanfrage Nr. {id} gibt es nicht.",
+        "request_granted": "Zugangsanfrage Nr. {id} angenommen; {user} kann jetzt fragen.",
+        "request_denied": "Zugangsanfrage Nr. {id} abgelehnt.",
+        "access_granted": "Gute Nachricht: Dein Zugang ist freigeschaltet. Stell mir einfach deine Frage!",
+        "access_denied": "Deine Zugangsanfrage wurde leider abgelehnt.",
         "stats": (
-            "Statistik\nNutzer: {users}\nFeedback: {up} 👍 / {down} 👎\nOffene Zugangsanfragen: {requests}"
+            "Statistik\nNutzer: {users}\nFeedback: {up} 👍 / {down} 👎\nOffene Zugangsanfragen: {requests}{request_ids}"
         ),
     },
     "en": {
@@ -127,8 +133,14 @@ STRINGS: dict[Language, dict[str, str]] = {
         "request_access_done": "Thank you! Your request (no. {id}) has been sent to the admins.",
         "request_access_admin": "New access request no. {id} from {user}:\n{text}",
         "not_allowed": "This command is for admins only.",
+        "decide_usage": "Usage: /grant NO [MEMBER-ID] or /deny NO (/stats lists the numbers)",
+        "request_unknown": "There is no open access request no. {id}.",
+        "request_granted": "Access request no. {id} granted; {user} can ask now.",
+        "request_denied": "Access request no. {id} denied.",
+        "access_granted": "Good news: your access has been granted. Just ask me your question!",
+        "access_denied": "Sorry, your access request has been denied.",
         "stats": (
-            "Statistics\nUsers: {users}\nFeedback: {up} 👍 / {down} 👎\nOpen access requests: {requests}"
+            "Statistics\nUsers: {users}\nFeedback: {up} 👍 / {down} 👎\nOpen access requests: {requests}{request_ids}"
         ),
     },
 }

@@ -29,7 +29,7 @@ from bot.render import escape, render_answer, render_partial
 from knowledge.config import Settings
 from knowledge.conversation import ConversationService
 from knowledge.models import Answer, Language, Turn
-from knowledge.state import StateStore, UserRecord
+from knowledge.state import AccessRequestRecord, StateStore, UserRecord
 
 if TYPE_CHECKING:
     from knowledge.assistant import Assistant
@@ -246,15 +246,32 @@ class BotService:
         async with self.writing():
             return await self.store.add_access_request(user_id, text)
 
-    async def stats(self) -> dict[str, int]:
-        """Numbers for /stats: users, 👍, 👎 and open access requests."""
+    async def stats(self) -> dict[str, object]:
+        """Numbers for /stats: users, 👍, 👎 and open access requests (with their numbers)."""
         feedback = await self.store.feedback_summary()
+        requests = await self.store.open_access_requests()
+        ids = ", ".join(str(r.id) for r in requests[:20])
         return {
             "users": await self.store.count_users(),
             "up": feedback.get("up", 0),
             "down": feedback.get("down", 0),
-            "requests": len(await self.store.open_access_requests()),
+            "requests": len(requests),
+            "request_ids": f" (#{ids.replace(', ', ', #')})" if ids else "",
         }
+
+    async def decide_access(
+        self, request_id: int, grant: bool, member_id: str | None = None
+    ) -> AccessRequestRecord | None:
+        """Grant (linking the user to `member_id`, or to the request itself) or deny an open request."""
+        request = next((r for r in await self.store.open_access_requests() if r.id == request_id), None)
+        if request is None:
+            return None
+        async with self.writing():
+            await self.store.set_access_request_status(request_id, "granted" if grant else "denied")
+            if grant:
+                await self.store.link_member(request.user_id, member_id or f"access-request:{request_id}")
+        logger.info("access request %s %s", request_id, "granted" if grant else "denied")
+        return request
 
     async def answer(self, bot: Bot, message: Message, question: str) -> None:
         """Answer `question` from `message`: access, limits, typing, streaming, rendering, buttons."""

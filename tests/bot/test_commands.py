@@ -149,9 +149,51 @@ async def test_members_only_policy(harness: BotHarness) -> None:
     calls = await harness.ask(ADMIN, "What is the Cross-Cluster Space?")  # admins are always in
     assert "<b>Sources</b>" in calls[-1].params["text"]
 
-    await store.link_member(BOB.id, "m-042")  # an admin links Bob to his member profile
+    stats = await harness.reply(ADMIN, "/stats")
+    assert f"Open access requests: 1 (#{request.id})" in stats.params["text"]
+    mark = harness.fake.mark()
+    harness.fake.send_text(ADMIN, f"/grant {request.id} m-042")
+    to_admin = await harness.fake.wait_for(
+        "sendMessage", lambda c: int(c.params["chat_id"]) == ADMIN.id, after=mark
+    )
+    assert f"no. {request.id} granted; Bob can ask now" in to_admin.params["text"]
+    to_bob = await harness.fake.wait_for(
+        "sendMessage", lambda c: int(c.params["chat_id"]) == BOB.id, after=mark
+    )
+    assert "access has been granted" in to_bob.params["text"]
+    bob = await store.get_user(BOB.id)
+    assert bob is not None and bob.member_id == "m-042"
+    assert await store.open_access_requests() == []
+
     calls = await harness.ask(BOB, "What is the Cross-Cluster Space?")
     assert "<b>Sources</b>" in calls[-1].params["text"]
+
+
+async def test_grant_and_deny_are_for_admins_and_check_their_arguments(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await harness.open_store()
+    settings = bot_settings(harness.settings, harness.fake, clusterbridge_access="members")
+    await harness.start(store=store, settings=settings)
+    await harness.reply(ALICE, "/request_access Alice, Airbus")
+    [request] = await store.open_access_requests()
+
+    with caplog.at_level(logging.WARNING, logger="bot.access"):
+        refused = await harness.reply(ALICE, f"/grant {request.id}")  # not herself
+    assert "Admins vorbehalten" in refused.params["text"] and "refused /grant for user 1001" in caplog.text
+    assert "/grant NO" in (await harness.reply(ADMIN, "/grant")).params["text"]
+    assert "/grant NO" in (await harness.reply(ADMIN, "/deny abc")).params["text"]
+    assert "no open access request no. 999" in (await harness.reply(ADMIN, "/deny 999")).params["text"]
+
+    mark = harness.fake.mark()
+    harness.fake.send_text(ADMIN, f"/deny #{request.id}")
+    to_alice = await harness.fake.wait_for(
+        "sendMessage", lambda c: int(c.params["chat_id"]) == ALICE.id, after=mark
+    )
+    assert "abgelehnt" in to_alice.params["text"]
+    assert await store.open_access_requests() == []
+    still_refused = await harness.reply(ALICE, QUESTION)
+    assert "/request_access" in still_refused.params["text"]
 
 
 async def test_open_policy_lets_everyone_ask(harness: BotHarness) -> None:
