@@ -129,17 +129,10 @@ async def request_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not text:
         await message.reply_text(escape(t(lang_, "request_access_usage")))
         return
-    request_id = await svc.add_access_request(user.id, text[:1000])
-    handle = f"@{user.username}, " if user.username else ""
-    who = f"{user.full_name} ({handle}id {user.id})"
-    for admin_id in sorted(svc.settings.admin_ids):
-        try:
-            await context.bot.send_message(
-                admin_id, escape(t("de", "request_access_admin", id=request_id, user=who, text=text[:1000]))
-            )
-        except TelegramError:
-            logger.warning("could not forward access request %s to admin %s", request_id, admin_id)
-    await message.reply_text(escape(t(lang_, "request_access_done", id=request_id)))
+    request_id, new = await svc.request_access(context.bot, user, text[:1000])
+    await message.reply_text(
+        escape(t(lang_, "request_access_done" if new else "request_pending", id=request_id))
+    )
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

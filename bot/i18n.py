@@ -64,6 +64,7 @@ STRINGS: dict[Language, dict[str, str]] = {
             "/request_access Anna Muster, Airbus, Cluster Luftfahrt"
         ),
         "request_access_done": "Danke! Deine Anfrage (Nr. {id}) ist bei den Admins. Du hörst von uns.",
+        "request_pending": "Deine Anfrage Nr. {id} liegt den Admins schon vor. Bitte hab etwas Geduld.",
         "request_access_admin": "Neue Zugangsanfrage Nr. {id} von {user}:\n{text}",
         "not_allowed": "Dieser Befehl ist Admins vorbehalten.",
         "decide_usage": "Verwendung: /grant NR [MITGLIEDS-ID] oder /deny NR (Nummern zeigt /stats)",
@@ -131,6 +132,7 @@ STRINGS: dict[Language, dict[str, str]] = {
             "/request_access Anna Example, Airbus, aviation cluster"
         ),
         "request_access_done": "Thank you! Your request (no. {id}) has been sent to the admins.",
+        "request_pending": "Your request no. {id} is already with the admins. Please bear with us.",
         "request_access_admin": "New access request no. {id} from {user}:\n{text}",
         "not_allowed": "This command is for admins only.",
         "decide_usage": "Usage: /grant NO [MEMBER-ID] or /deny NO (/stats lists the numbers)",

@@ -21,7 +21,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.access import FloodLimiter, Role, may_ask
 from bot.i18n import language_from_code, t
@@ -241,10 +241,23 @@ class BotService:
             await self.store.add_feedback(answer_id, user_id, rating)
         return True
 
-    async def add_access_request(self, user_id: int, text: str) -> int:
-        """Store a request for access; its id."""
+    async def request_access(self, bot: Bot, tg_user: User, text: str) -> tuple[int, bool]:
+        """Store and forward a request to the admins: (id, True); (the open request's id, False) if one exists."""
+        pending = next((r for r in await self.store.open_access_requests() if r.user_id == tg_user.id), None)
+        if pending is not None:
+            return pending.id, False
         async with self.writing():
-            return await self.store.add_access_request(user_id, text)
+            request_id = await self.store.add_access_request(tg_user.id, text)
+        handle = f"@{tg_user.username}, " if tg_user.username else ""
+        who = f"{tg_user.full_name} ({handle}id {tg_user.id})"
+        for admin_id in sorted(self.settings.admin_ids):
+            admin = await self.store.get_user(admin_id)
+            note = t(ui_language(admin), "request_access_admin", id=request_id, user=who, text=text)
+            try:
+                await bot.send_message(admin_id, escape(note))
+            except TelegramError:
+                logger.warning("could not forward access request %s to admin %s", request_id, admin_id)
+        return request_id, True
 
     async def stats(self) -> dict[str, object]:
         """Numbers for /stats: users, 👍, 👎 and open access requests (with their numbers)."""

@@ -145,6 +145,9 @@ async def test_members_only_policy(harness: BotHarness) -> None:
     assert "sent to the admins" in done.params["text"]
     [request] = await store.open_access_requests()
     assert request.user_id == BOB.id and "Hafen & Co" in request.text
+    again = await harness.reply(BOB, "/request_access please!")  # no second request, no second forward
+    assert f"request no. {request.id} is already with the admins" in again.params["text"]
+    assert len(await store.open_access_requests()) == 1
 
     calls = await harness.ask(ADMIN, "What is the Cross-Cluster Space?")  # admins are always in
     assert "<b>Sources</b>" in calls[-1].params["text"]
