@@ -112,7 +112,7 @@ def build_application(
     typing_delay: float = 0.3,
     rate_limiter: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The configured Application: handlers, error handler, rate limiter, job queue, command menu."""
+    """The configured Application: handlers, error handler, rate limiter, job queue (start_bot does the rest)."""
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(require_token(settings))
@@ -161,7 +161,8 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(
         MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message)
     )
-    application.add_handler(MessageHandler(new & NON_TEXT, handlers.non_text))
+    anything_else_in_private = private & ~filters.TEXT & ~filters.StatusUpdate.ALL
+    application.add_handler(MessageHandler(new & (NON_TEXT | anything_else_in_private), handlers.non_text))
     application.add_handler(MessageHandler(new & filters.COMMAND, handlers.unknown))
     application.add_error_handler(handlers.error_handler)
 

@@ -28,6 +28,17 @@ async def test_non_text_messages_get_a_helpful_reply(harness: BotHarness, kind: 
     assert "nur Textnachrichten" in call.params["text"]
 
 
+async def test_any_other_kind_of_private_message_is_explained_too(harness: BotHarness) -> None:
+    await harness.start()
+    mark = harness.fake.mark()
+    venue = {"location": {"latitude": 53.55, "longitude": 9.99}, "title": "ZAL", "address": "Hein-Saß-Weg 22"}
+    harness.fake.inject(
+        {"message": harness.fake.make_message(ALICE, venue=venue, location=venue["location"])}
+    )
+    call = await harness.fake.wait_for("sendMessage", after=mark)
+    assert "nur Textnachrichten" in call.params["text"]
+
+
 async def test_non_text_reply_to_the_bot_in_a_group_is_explained(harness: BotHarness) -> None:
     await harness.start()
     calls = await harness.ask(ALICE, "/ask Was ist der Cross-Cluster Space?", GROUP)
