@@ -2,7 +2,8 @@
 
 It implements the methods the bot uses (getMe, getUpdates long polling with offsets, sendMessage,
 editMessageText, answerCallbackQuery, sendChatAction, setMyCommands, the webhook methods, ...),
-records every call, assigns message ids and, like Telegram, rejects invalid HTML and overlong texts.
+records every call (but getUpdates polls that found nothing), assigns message ids and, like Telegram,
+rejects invalid HTML, overlong texts and unchanged edits.
 Tests inject updates (text, commands, callbacks, stickers, photos, ...) and wait for the bot's calls.
 """
 
@@ -38,7 +39,7 @@ STRING_PARAMS = frozenset(
     {
         "text", "caption", "parse_mode", "url", "secret_token", "callback_query_id", "action",
         "language_code", "description", "short_description", "name", "query", "data", "ip_address",
-        "emoji", "inline_message_id", "business_connection_id", "cache_time_text",
+        "emoji", "inline_message_id", "business_connection_id",
     }
 )  # fmt: skip
 ALLOWED_TAGS = frozenset(
@@ -209,9 +210,9 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
-        self.port = free_port()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
+        self.port = self._runner.addresses[0][1]
         return self
 
     async def stop(self) -> None:
