@@ -3,12 +3,14 @@
     python bench/bot_latency.py [--users 50] [--rounds 3] [--no-rate-limit] [--database-url URL]
 
 The real bot (PTB's HTTP stack, the AIORateLimiter, the SQLite state store, the real Assistant on
-the ingested sample documents with the local embedding model) polls the in-process fake Bot API
-server from tests/fakes/telegram_server.py. Each round injects one question per user at the same
-moment and measures, per user, the time from the update's injection to the sendMessage carrying the
-answer (with its feedback buttons). For comparison it also times the assistant alone (retrieval and
-extractive answer, one question at a time). Memory: the process RSS before the load and its peak
-during it (sampled every 10 ms with psutil), and the process's peak RSS overall (getrusage).
+the ingested sample documents with the local embedding model) runs in its own process, as in
+production, and polls the fake Bot API server from tests/fakes/telegram_server.py in this process.
+Every user first sends /start (as every Telegram user's first message to a bot is; not measured).
+Each round then injects one question per user at the same moment and measures, per user, the time from
+the update's injection to the sendMessage carrying the answer (with its feedback buttons). The same
+runs again with an instant assistant (no retrieval): what remains is the bot's own overhead. For
+comparison it also times the assistant alone. Memory: the bot process's RSS before the load and its
+peak during it (sampled every 10 ms with psutil).
 
 With the rate limiter on (as in production), replies are paced at Telegram's global limit of 30
 messages per second, so 50 simultaneous answers cannot all leave within a second; --no-rate-limit
@@ -21,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -59,10 +60,10 @@ def questions() -> list[str]:
 
 
 class RssSampler:
-    """Samples this process's RSS every `every` seconds while running."""
+    """Samples a process's RSS every `every` seconds while running."""
 
-    def __init__(self, every: float = 0.01) -> None:
-        self.process = psutil.Process()
+    def __init__(self, process: psutil.Process, every: float = 0.01) -> None:
+        self.process = process
         self.every = every
         self.peak = 0
         self._task: asyncio.Task[None] | None = None
@@ -105,6 +106,20 @@ async def one_round(fake: FakeTelegram, users: list[TgUser], asked: list[str]) -
     return [latencies[user.id] for user in users]
 
 
+async def greet(fake: FakeTelegram, users: list[TgUser]) -> None:
+    """Each user sends /start (registering them) and gets the greeting; not measured."""
+    mark = fake.mark()
+    for user in users:
+        fake.send_text(user, "/start")
+    pending = {user.id for user in users}
+    deadline = time.monotonic() + 60
+    while pending and time.monotonic() < deadline:
+        pending -= {int(c.params.get("chat_id", 0)) for c in fake.calls[mark:] if c.method == "sendMessage"}
+        await asyncio.sleep(0.01)
+    if pending:
+        raise RuntimeError(f"{len(pending)} users got no greeting")
+
+
 class InstantAssistant:
     """Answers at once without retrieval: what is left of the latency is the bot's own overhead."""
 
@@ -138,25 +153,59 @@ async def assistant_alone(
     return sequential, list(concurrent)
 
 
+def bot_process(
+    settings: Settings, instant: bool, rate_limiter: bool, database_url: str | None, schema: str | None
+) -> None:
+    """The bot in its own process (as in production, where Telegram is another machine)."""
+    import signal
+
+    async def run() -> None:
+        assistant: Any = InstantAssistant() if instant else Assistant.from_settings(settings)
+        store = await StateStore.open(database_url or settings.sqlalchemy_url, schema=schema)
+        app = build_application(
+            settings,
+            assistant,
+            store,
+            flood_limit=FloodLimit(max_requests=1000, period=60),
+            rate_limiter=rate_limiter,
+        )
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        if not instant:
+            await assistant.aask(questions()[0])  # load the model before the parent starts measuring
+        await start_bot(app, settings, poll_timeout=1)
+        await stop.wait()
+        await stop_bot(app)
+        await store.close()
+
+    asyncio.run(run())
+
+
 async def bot_rounds(
-    settings: Settings, assistant: Any, store: StateStore, fake: FakeTelegram, args: argparse.Namespace
+    settings: Settings, instant: bool, fake: FakeTelegram, args: argparse.Namespace, schema: str | None
 ) -> tuple[list[float], int, int]:
-    """Latencies of `args.rounds` bursts of `args.users` questions; RSS before and peak during."""
+    """Latencies of `args.rounds` bursts of `args.users` questions; the bot process's RSS before and peak during."""
+    import multiprocessing
+
     asked = questions()
-    app = build_application(
-        settings,
-        assistant,
-        store,
-        flood_limit=FloodLimit(max_requests=1000, period=60),
-        rate_limiter=not args.no_rate_limit,
+    ready = fake.mark()
+    child = multiprocessing.get_context("spawn").Process(
+        target=bot_process,
+        args=(settings, instant, not args.no_rate_limit, args.database_url, schema),
     )
-    await start_bot(app, settings, poll_timeout=1)
+    child.start()
     users = [TgUser(10_000 + i, f"User{i}", f"user{i}", "de" if i % 2 else "en") for i in range(args.users)]
     try:
-        await one_round(fake, users[:1], asked[:1])  # warm up the HTTP connections
+        deadline = time.monotonic() + 120
+        while not any(call.method == "setMyCommands" for call in fake.calls[ready:]):
+            if time.monotonic() > deadline or not child.is_alive():
+                raise RuntimeError("the bot process did not start")
+            await asyncio.sleep(0.05)
+        await greet(fake, users)  # every Telegram user's first message to a bot is /start
         await asyncio.sleep(1.1)  # let the rate limiter's bucket refill
-        rss_before = psutil.Process().memory_info().rss
-        sampler = RssSampler()
+        process = psutil.Process(child.pid)
+        rss_before = process.memory_info().rss
+        sampler = RssSampler(process)
         sampler.start()
         latencies: list[float] = []
         for round_ in range(args.rounds):
@@ -165,7 +214,8 @@ async def bot_rounds(
             await asyncio.sleep(2.1)  # a quiet moment between bursts
         peak = await sampler.stop()
     finally:
-        await stop_bot(app)
+        child.terminate()
+        await asyncio.to_thread(child.join, 30)
     return latencies, rss_before, peak
 
 
@@ -192,33 +242,33 @@ async def main(args: argparse.Namespace) -> None:
     print(f"index: {report.chunks} chunks from {report.added} files in {time.perf_counter() - started:.1f} s")
     assistant = Assistant.from_settings(settings)
     schema = f"cb_bench_{os.getpid()}" if args.database_url else None
-    store = await StateStore.open(args.database_url or settings.sqlalchemy_url, schema=schema)
     asked = questions()
     await assistant.aask(asked[0])  # load the model
     try:
         sequential, concurrent = await assistant_alone(assistant, asked, args.users)
-        real, rss_before, peak = await bot_rounds(settings, assistant, store, fake, args)
-        instant, _, _ = await bot_rounds(settings, InstantAssistant(), store, fake, args)
+        real, rss_before, peak = await bot_rounds(settings, False, fake, args, schema)
+        instant, _, _ = await bot_rounds(settings, True, fake, args, schema)
     finally:
         if schema is not None:
+            store = await StateStore.open(args.database_url, schema=schema)
             async with store.engine.begin() as conn:
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await store.close()
+            await store.close()
         await fake.stop()
 
     mb = 1024 * 1024
     limiter = "off" if args.no_rate_limit else "on (Telegram's 30 messages/s)"
     print(
         f"{args.users} users asking at once, {args.rounds} rounds, {os.cpu_count()} CPUs, "
-        f"state in {store.engine.dialect.name}, rate limiter {limiter}"
+        f"state in {'PostgreSQL' if args.database_url else 'SQLite'}, rate limiter {limiter}, bot in its own process"
     )
     print(summary("assistant alone, one question at a time   ", sequential))
     print(summary(f"assistant alone, {args.users} questions at once   ", concurrent))
     print(summary("bot, update -> reply (real assistant)     ", real))
     print(summary("bot, update -> reply (instant assistant)  ", instant))
     print(
-        f"memory: RSS {rss_before / mb:.0f} MB before the load, peak {peak / mb:.0f} MB during it; "
-        f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f"bot process memory (real assistant): RSS {rss_before / mb:.0f} MB before the load, "
+        f"peak {peak / mb:.0f} MB during it"
     )
 
 

@@ -234,6 +234,9 @@ async def stop_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         await application.updater.stop()
     if application.running:
         await application.stop()
+    service = application.bot_data.get(handlers.SERVICE_KEY)
+    if isinstance(service, BotService):
+        await service.exchanges.close()
     await application.shutdown()
 
 

@@ -141,7 +141,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or user is None:
         return
     svc = service(context)
-    record = await svc.user(user)
+    record = await svc.user(user, fresh=True)
     lang_ = ui_language(record, user.language_code)
     if not check_privileged(user.id, record, svc.settings, "admin", "stats"):
         await message.reply_text(escape(t(lang_, "not_allowed")))
@@ -165,7 +165,7 @@ async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: boo
     if message is None or user is None:
         return
     svc = service(context)
-    record = await svc.user(user)
+    record = await svc.user(user, fresh=True)
     lang_ = ui_language(record, user.language_code)
     command = "grant" if grant else "deny"
     if not check_privileged(user.id, record, svc.settings, "admin", command):

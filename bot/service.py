@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ from bot.render import escape, render_answer, render_partial
 from knowledge.config import Settings
 from knowledge.conversation import ConversationService
 from knowledge.models import Answer, Language, Turn
-from knowledge.state import AccessRequestRecord, StateStore, UserRecord
+from knowledge.state import AccessRequestRecord, Exchange, StateStore, UserRecord
 
 if TYPE_CHECKING:
     from knowledge.assistant import Assistant
@@ -42,27 +43,99 @@ FEEDBACK_PREFIX = "fb"
 
 
 class QueuedHistory:
-    """The store as the conversation's HistoryStore, its writes held under the service's write lock."""
+    """The store as the conversation's HistoryStore: writes under the service's write lock, and the
+    recent turns of active conversations kept in memory (write-through; the store stays the truth,
+    so a restarted bot reloads them)."""
+
+    KEPT = 20
+    CONVERSATIONS = 10_000
 
     def __init__(
         self, store: StateStore, writing: Callable[[], contextlib.AbstractAsyncContextManager[object]]
     ) -> None:
         self.store = store
         self.writing = writing
+        self._turns: OrderedDict[str, list[Turn]] = OrderedDict()
+
+    def _keep(self, conversation_id: str, turns: list[Turn]) -> None:
+        self._turns[conversation_id] = turns[-self.KEPT :]
+        self._turns.move_to_end(conversation_id)
+        while len(self._turns) > self.CONVERSATIONS:
+            self._turns.popitem(last=False)
 
     async def recent(self, conversation_id: str, limit: int) -> list[Turn]:
         """The last `limit` turns, oldest first."""
-        return await self.store.recent(conversation_id, limit)
+        if limit > self.KEPT:
+            return await self.store.recent(conversation_id, limit)
+        if conversation_id not in self._turns:
+            self._keep(conversation_id, await self.store.recent(conversation_id, self.KEPT))
+        return self._turns[conversation_id][-limit:] if limit > 0 else []
+
+    def remember(self, conversation_id: str, turn: Turn) -> None:
+        """Note a turn that was stored by other means (StateStore.save_exchange)."""
+        if conversation_id in self._turns:
+            self._keep(conversation_id, [*self._turns[conversation_id], turn])
 
     async def append(self, conversation_id: str, turn: Turn) -> None:
         """Remember one turn."""
         async with self.writing():
             await self.store.append(conversation_id, turn)
+        self.remember(conversation_id, turn)
 
     async def reset(self, conversation_id: str) -> None:
         """Forget the conversation."""
         async with self.writing():
             await self.store.reset(conversation_id)
+        self._turns.pop(conversation_id, None)
+
+
+class ExchangeWriter:
+    """Group commit: answers that finish together are stored in one transaction.
+
+    Under a burst (50 members asking at once) one commit per answer queues up on the database's
+    single writer; this writer takes whatever is waiting and commits it at once.
+    """
+
+    def __init__(
+        self, store: StateStore, writing: Callable[[], contextlib.AbstractAsyncContextManager[object]]
+    ) -> None:
+        self.store = store
+        self.writing = writing
+        self._queue: asyncio.Queue[tuple[Exchange, asyncio.Future[int]]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    async def save(self, exchange: Exchange) -> int:
+        """Store the exchange (with others waiting at the same moment); its answer id."""
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._run(), name="exchange-writer")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        await self._queue.put((exchange, future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                async with self.writing():
+                    ids = await self.store.save_exchanges([exchange for exchange, _ in batch])
+            except Exception as exc:  # each waiting handler gets the error (and the error handler logs it)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), answer_id in zip(batch, ids, strict=True):
+                if not future.done():
+                    future.set_result(answer_id)
+
+    async def close(self) -> None:
+        """Stop the worker (callers have their ids: nothing is pending when the bot stops)."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
 
 
 @dataclass(frozen=True)
@@ -167,7 +240,11 @@ class BotService:
     members: MemberLookup | None = None
     stream_interval: float = 1.0
     typing_delay: float = 0.3
+    user_ttl: float = 10.0
     conversations: ConversationService = field(init=False)
+    history: QueuedHistory = field(init=False)
+    exchanges: ExchangeWriter = field(init=False)
+    _users: dict[int, tuple[float, UserRecord]] = field(default_factory=dict, init=False)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
     _writes: asyncio.Lock | None = field(default=None, init=False)
 
@@ -176,7 +253,9 @@ class BotService:
             # SQLite has one writer at a time; colliding writers back off in coarse sleeps. Queueing
             # the bot's own writes in-process is several times faster under load (bench/bot_latency.py).
             self._writes = asyncio.Lock()
-        self.conversations = ConversationService(self.assistant, QueuedHistory(self.store, self.writing))
+        self.history = QueuedHistory(self.store, self.writing)
+        self.conversations = ConversationService(self.assistant, self.history)
+        self.exchanges = ExchangeWriter(self.store, self.writing)
 
     def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         """Hold while writing to the store: queues writes on SQLite, nothing on PostgreSQL."""
@@ -192,13 +271,17 @@ class BotService:
             del self._locks[key]
         self.limiter.prune()
 
-    async def user(self, tg_user: User) -> UserRecord:
-        """The stored user, read fresh; written (touch_user) only when new, changed or not seen for a while.
+    async def user(self, tg_user: User, *, fresh: bool = False) -> UserRecord:
+        """The stored user, read at most every `user_ttl` seconds (`fresh`: now, as privileged commands
+        do); written (touch_user) only when new, changed or not seen for a while.
 
-        Reading instead of writing on every message keeps the database's write lock free under load,
-        while roles, links and language settings changed elsewhere take effect at once.
+        Reading instead of writing on every message keeps the database's write lock free under load;
+        what the bot itself changes takes effect at once, changes made elsewhere within `user_ttl`.
         """
-        record = await self.store.get_user(tg_user.id)
+        cached = None if fresh else self._users.get(tg_user.id)
+        now = time.monotonic()
+        valid = cached is not None and now - cached[0] < self.user_ttl
+        record = cached[1] if cached is not None and valid else await self.store.get_user(tg_user.id)
         if record is None or needs_touch(record, tg_user, datetime.now(UTC)):
             async with self.writing():
                 record = await self.store.touch_user(
@@ -206,7 +289,13 @@ class BotService:
                 )
         if record.blocked:  # they write to the bot again, so they no longer block it
             await self.set_blocked(record.id, False)
+            record = record.model_copy(update={"blocked": False})
+        self._users[tg_user.id] = (cached[0] if cached is not None and valid else now, record)
         return record
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop a cached user record after changing it."""
+        self._users.pop(user_id, None)
 
     async def link_profile(self, tg_user: User, record: UserRecord) -> UserRecord:
         """Link the account to the member profile with its telegram_username, taking the profile's role."""
@@ -218,20 +307,24 @@ class BotService:
         async with self.writing():
             if record.member_id != profile.member_id:
                 await self.store.link_member(record.id, profile.member_id)
+                self.forget_user(record.id)
                 logger.info("linked user %s to member %s", record.id, profile.member_id)
             if (record.role, record.role_cluster) != (profile.role, profile.cluster):
                 await self.store.set_role(record.id, profile.role, profile.cluster)
+                self.forget_user(record.id)
         return await self.store.get_user(record.id) or record
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Remember whether the user has blocked the bot (Telegram answers 403 Forbidden then)."""
         async with self.writing():
             await self.store.set_blocked(user_id, blocked)
+        self.forget_user(user_id)
 
     async def set_language(self, user_id: int, language: Language | None) -> None:
         """Store the /lang override (None: the question's language)."""
         async with self.writing():
             await self.store.set_language(user_id, language)
+        self.forget_user(user_id)
 
     async def add_feedback(self, answer_id: int, user_id: int, rating: int) -> bool:
         """Store 👍/👎 on a saved answer; False when the answer is unknown."""
@@ -283,6 +376,7 @@ class BotService:
             await self.store.set_access_request_status(request_id, "granted" if grant else "denied")
             if grant:
                 await self.store.link_member(request.user_id, member_id or f"access-request:{request_id}")
+        self.forget_user(request.user_id)
         logger.info("access request %s %s", request_id, "granted" if grant else "denied")
         return request
 
@@ -322,11 +416,22 @@ class BotService:
             if getattr(self.assistant, "llm_enabled", False):
                 result, sent = await self._stream(bot, chat.id, conversation, question, language, reply)
             else:
-                result, sent = await self.conversations.ask(conversation, question, language=language), None
-        async with self.writing():
-            answer_id = await self.store.save_answer(
-                tg_user.id, chat.id, question, result.answer, list(result.sources), result.mode
+                result = await self.conversations.ask(
+                    conversation, question, language=language, remember=False
+                )
+                sent = None
+            answer_id = await self.exchanges.save(  # the turn and the answer (for feedback) in one commit
+                Exchange(
+                    conversation_id=conversation,
+                    user_id=tg_user.id,
+                    chat_id=chat.id,
+                    question=question,
+                    answer=result.answer,
+                    sources=list(result.sources),
+                    mode=result.mode,
+                )
             )
+            self.history.remember(conversation, Turn(question=question, answer=result.answer))
         messages = render_answer(result, result.language or lang)
         await deliver(bot, chat.id, messages, feedback_keyboard(answer_id), reply, sent)
 
@@ -345,7 +450,9 @@ class BotService:
         shown = ""
         last = 0.0
         final: Answer | None = None
-        async for part in self.conversations.stream(conversation, question, language=language):
+        async for part in self.conversations.stream(
+            conversation, question, language=language, remember=False
+        ):
             if isinstance(part, Answer):
                 final = part
                 continue

@@ -57,24 +57,28 @@ class ConversationService:
         self.history = history
         self.turns = turns
 
-    async def ask(self, conversation_id: str, question: str, language: Language | None = None) -> Answer:
-        """Answer `question`, using and then extending the conversation's history."""
+    async def ask(
+        self, conversation_id: str, question: str, language: Language | None = None, *, remember: bool = True
+    ) -> Answer:
+        """Answer `question` using the conversation's history; then extend it, unless the caller
+        stores the turn itself (`remember=False`, e.g. together with other writes)."""
         recent = await self.history.recent(conversation_id, self.turns)
         answer = await self.assistant.aask(question, history=recent, language=language)
-        await self.history.append(conversation_id, Turn(question=question, answer=answer.answer))
+        if remember:
+            await self.history.append(conversation_id, Turn(question=question, answer=answer.answer))
         return answer
 
     async def stream(
-        self, conversation_id: str, question: str, language: Language | None = None
+        self, conversation_id: str, question: str, language: Language | None = None, *, remember: bool = True
     ) -> AsyncIterator[str | Answer]:
-        """Yield the answer text as it grows (LLM mode), then the final Answer."""
+        """Yield the answer text as it grows (LLM mode), then the final Answer (`remember` as in `ask`)."""
         recent = await self.history.recent(conversation_id, self.turns)
         final: Answer | None = None
         async for part in self.assistant.astream(question, history=recent, language=language):
             if isinstance(part, Answer):
                 final = part
             yield part
-        if final is not None:
+        if final is not None and remember:
             await self.history.append(conversation_id, Turn(question=question, answer=final.answer))
 
     async def reset(self, conversation_id: str) -> None:

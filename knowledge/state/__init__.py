@@ -3,6 +3,7 @@
 from knowledge.state.store import (
     AccessRequestRecord,
     AnswerRecord,
+    Exchange,
     StateError,
     StateStore,
     UnknownAnswerError,
@@ -16,6 +17,7 @@ from knowledge.state.store import (
 __all__ = [
     "AccessRequestRecord",
     "AnswerRecord",
+    "Exchange",
     "StateError",
     "StateStore",
     "UnknownAnswerError",

@@ -8,7 +8,7 @@ revision, so a fresh SQLite file or an empty PostgreSQL schema just works.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, case, delete, event, func, select, text, update
+from sqlalchemy import Connection, case, delete, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -93,6 +93,20 @@ class UserRecord(_Record):
             return self.language_override
         code = (self.language_code or "").lower()
         return "en" if code.startswith("en") else "de"
+
+
+class Exchange(BaseModel):
+    """An answered question: a conversation turn and the answer kept for feedback."""
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    user_id: int
+    chat_id: int
+    question: str
+    answer: str
+    sources: list[Source]
+    mode: str
 
 
 class AnswerRecord(_Record):
@@ -369,28 +383,32 @@ class StateStore:
     async def append(self, conversation_id: str, turn: Turn) -> None:
         """Remember one turn; keeps the last `max_turns` turns of the conversation."""
         async with self._session("save the conversation") as session:
-            session.add(
-                ConversationTurn(
-                    conversation_id=conversation_id,
-                    question=turn.question,
-                    answer=turn.answer,
-                    created_at=utcnow(),
-                )
+            await self._append(session, conversation_id, turn)
+
+    async def _append(self, session: AsyncSession, conversation_id: str, turn: Turn) -> None:
+        """Insert a turn and prune the conversation, in two statements."""
+        oldest_kept = (
+            select(ConversationTurn.id)
+            .where(ConversationTurn.conversation_id == conversation_id)
+            .order_by(ConversationTurn.id.desc())
+            .offset(max(self.max_turns, 1) - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        await session.execute(
+            insert(ConversationTurn).values(
+                conversation_id=conversation_id,
+                question=turn.question,
+                answer=turn.answer,
+                created_at=utcnow(),
             )
-            await session.flush()
-            oldest_kept = await session.scalar(
-                select(ConversationTurn.id)
-                .where(ConversationTurn.conversation_id == conversation_id)
-                .order_by(ConversationTurn.id.desc())
-                .offset(max(self.max_turns, 1) - 1)
-                .limit(1)
+        )
+        # `id < NULL` is never true: nothing is deleted while the conversation is short.
+        await session.execute(
+            delete(ConversationTurn).where(
+                ConversationTurn.conversation_id == conversation_id, ConversationTurn.id < oldest_kept
             )
-            if oldest_kept is not None:
-                await session.execute(
-                    delete(ConversationTurn).where(
-                        ConversationTurn.conversation_id == conversation_id, ConversationTurn.id < oldest_kept
-                    )
-                )
+        )
 
     async def reset(self, conversation_id: str) -> None:
         """Forget the conversation."""
@@ -405,6 +423,71 @@ class StateStore:
         self, user_id: int, chat_id: int, question: str, answer: str, sources: list[Source], mode: str
     ) -> int:
         """Store an answer with its sources; returns its id (for the feedback buttons)."""
+        async with self._session("save an answer") as session:
+            return await self._save_answer(session, user_id, chat_id, question, answer, sources, mode)
+
+    async def save_exchange(self, exchange: Exchange) -> int:
+        """`append` and `save_answer` in one transaction; returns the answer's id."""
+        return (await self.save_exchanges([exchange]))[0]
+
+    async def save_exchanges(self, exchanges: Sequence[Exchange]) -> list[int]:
+        """Several answered questions in one transaction of three statements, whatever their number."""
+        if not exchanges:
+            return []
+        now = utcnow()
+        conversations = sorted({x.conversation_id for x in exchanges})
+        async with self._session("save answers") as session:
+            await session.execute(
+                insert(ConversationTurn),
+                [
+                    {
+                        "conversation_id": x.conversation_id,
+                        "question": x.question,
+                        "answer": x.answer,
+                        "created_at": now,
+                    }
+                    for x in exchanges
+                ],
+            )
+            ranked = (
+                select(
+                    ConversationTurn.id,
+                    func.row_number()
+                    .over(partition_by=ConversationTurn.conversation_id, order_by=ConversationTurn.id.desc())
+                    .label("newest_first"),
+                )
+                .where(ConversationTurn.conversation_id.in_(conversations))
+                .subquery()
+            )
+            too_old = select(ranked.c.id).where(ranked.c.newest_first > max(self.max_turns, 1))
+            await session.execute(delete(ConversationTurn).where(ConversationTurn.id.in_(too_old)))
+            rows = await session.execute(
+                insert(Answer).returning(Answer.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "user_id": x.user_id,
+                        "chat_id": x.chat_id,
+                        "question": x.question,
+                        "answer": x.answer,
+                        "sources": [s.model_dump(mode="json") for s in x.sources],
+                        "mode": x.mode,
+                        "created_at": now,
+                    }
+                    for x in exchanges
+                ],
+            )
+            return [row[0] for row in rows]
+
+    @staticmethod
+    async def _save_answer(
+        session: AsyncSession,
+        user_id: int,
+        chat_id: int,
+        question: str,
+        answer: str,
+        sources: list[Source],
+        mode: str,
+    ) -> int:
         row = Answer(
             user_id=user_id,
             chat_id=chat_id,
@@ -414,10 +497,9 @@ class StateStore:
             mode=mode,
             created_at=utcnow(),
         )
-        async with self._session("save an answer") as session:
-            session.add(row)
-            await session.flush()
-            return row.id
+        session.add(row)
+        await session.flush()
+        return row.id
 
     async def get_answer(self, answer_id: int) -> AnswerRecord | None:
         """The saved answer, or None."""

@@ -14,6 +14,7 @@ from knowledge.conversation import ConversationService, HistoryStore
 from knowledge.errors import ClusterBridgeError
 from knowledge.models import Source, Turn
 from knowledge.state import (
+    Exchange,
     StateError,
     StateStore,
     UnknownAnswerError,
@@ -188,6 +189,35 @@ async def test_history_is_pruned_per_conversation(backend: Backend) -> None:
     await store.append("b", Turn(question="b0", answer="x"))
     assert [t.question for t in await store.recent("a", 100)] == ["q3", "q4", "q5", "q6", "q7"]
     assert [t.question for t in await store.recent("b", 100)] == ["b0"]
+
+
+async def test_exchanges_are_saved_together_in_order_and_pruned(backend: Backend) -> None:
+    store = await backend.open(max_turns=3)
+    for i in range(3):
+        await store.append("a", Turn(question=f"old{i}", answer="x"))
+    exchanges = [
+        Exchange(
+            conversation_id=conv,
+            user_id=7,
+            chat_id=7,
+            question=f"{conv}-q{i}",
+            answer=f"answer {i}",
+            sources=[Source(source=f"{i}.txt", title=f"Doc {i}", url=None)],
+            mode="extractive",
+        )
+        for i, conv in enumerate(["a", "b", "a", "c"])
+    ]
+    ids = await store.save_exchanges(exchanges)
+    assert len(ids) == 4 and ids == sorted(ids)
+    for answer_id, exchange in zip(ids, exchanges, strict=True):
+        saved = await store.get_answer(answer_id)
+        assert saved is not None and saved.question == exchange.question
+        assert saved.sources == exchange.sources
+    assert [t.question for t in await store.recent("a", 10)] == ["old2", "a-q0", "a-q2"]
+    assert [t.question for t in await store.recent("b", 10)] == ["b-q1"]
+    assert await store.save_exchanges([]) == []
+    single = await store.save_exchange(exchanges[3])
+    assert single > ids[-1]
 
 
 async def test_history_default_bound_is_50(store: StateStore) -> None:
