@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+from dataclasses import dataclass
 
-from telegram import Update
+from telegram import Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -24,6 +25,7 @@ from bot.service import (
 )
 from knowledge.errors import ClusterBridgeError, IndexEmptyError
 from knowledge.models import Language
+from knowledge.state import UserRecord
 
 logger = logging.getLogger(__name__)
 
@@ -36,27 +38,56 @@ def service(context: ContextTypes.DEFAULT_TYPE) -> BotService:
     return found
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the user in their language and explain what the bot can do."""
+@dataclass(frozen=True)
+class Caller:
+    """Who sent an update, with the service and their stored record and interface language."""
+
+    message: Message
+    user: User
+    svc: BotService
+    record: UserRecord
+    lang: Language
+
+
+async def caller(update: Update, context: ContextTypes.DEFAULT_TYPE, *, fresh: bool = False) -> Caller | None:
+    """The sender of a message, or None for updates without one (then there is nothing to answer)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
-        return
+        return None
     svc = service(context)
-    record = await svc.link_profile(user, await svc.user(user))
-    lang = ui_language(record, user.language_code)
-    text = escape(t(lang, "start", name=user.first_name, bot=context.bot.username))
+    record = await svc.user(user, fresh=fresh)
+    return Caller(message, user, svc, record, ui_language(record, user.language_code))
+
+
+async def admin_caller(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> Caller | None:
+    """The sender when they are an admin (checked on a fresh read, refusals logged), else None."""
+    who = await caller(update, context, fresh=True)
+    if who is None:
+        return None
+    if not check_privileged(who.user.id, who.record, who.svc.settings, "admin", command):
+        await who.message.reply_text(escape(t(who.lang, "not_allowed")))
+        return None
+    return who
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the user in their language and explain what the bot can do."""
+    who = await caller(update, context)
+    if who is None:
+        return
+    record = await who.svc.link_profile(who.user, who.record)
+    lang = ui_language(record, who.user.language_code)
+    text = escape(t(lang, "start", name=who.user.first_name, bot=context.bot.username))
     if record.member_id:
         text += "\n\n" + escape(t(lang, "start_linked"))
-    await message.reply_text(text)
+    await who.message.reply_text(text)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the commands."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    record = await service(context).user(user)
-    await message.reply_text(escape(t(ui_language(record, user.language_code), "help")))
+    who = await caller(update, context)
+    if who is not None:
+        await who.message.reply_text(escape(t(who.lang, "help")))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,66 +119,51 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forget the conversation in this chat."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    who = await caller(update, context)
+    if who is None:
         return
-    svc = service(context)
-    record = await svc.user(user)
-    await svc.conversations.reset(conversation_id(message.chat_id, user.id))
-    await message.reply_text(escape(t(ui_language(record, user.language_code), "reset_done")))
+    await who.svc.conversations.reset(conversation_id(who.message.chat_id, who.user.id))
+    await who.message.reply_text(escape(t(who.lang, "reset_done")))
 
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Set the answer language: /lang de, /lang en or /lang auto."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    who = await caller(update, context)
+    if who is None:
         return
-    svc = service(context)
-    record = await svc.user(user)
     args = context.args or []
     choice = args[0].lower() if len(args) == 1 else ""
     if choice in ("de", "en"):
         chosen: Language = "en" if choice == "en" else "de"
-        await svc.set_language(user.id, chosen)
-        await message.reply_text(escape(t(chosen, "lang_set")))
+        await who.svc.set_language(who.user.id, chosen)
+        await who.message.reply_text(escape(t(chosen, "lang_set")))
     elif choice == "auto":
-        await svc.set_language(user.id, None)
-        await message.reply_text(escape(t(ui_language(None, user.language_code), "lang_auto")))
+        await who.svc.set_language(who.user.id, None)
+        await who.message.reply_text(escape(t(ui_language(None, who.user.language_code), "lang_auto")))
     else:
-        await message.reply_text(escape(t(ui_language(record, user.language_code), "lang_usage")))
+        await who.message.reply_text(escape(t(who.lang, "lang_usage")))
 
 
 async def request_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ask the admins for access (members-only policy); the request is stored and forwarded."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    who = await caller(update, context)
+    if who is None:
         return
-    svc = service(context)
-    record = await svc.user(user)
-    lang_ = ui_language(record, user.language_code)
     text = " ".join(context.args or []).strip()
     if not text:
-        await message.reply_text(escape(t(lang_, "request_access_usage")))
+        await who.message.reply_text(escape(t(who.lang, "request_access_usage")))
         return
-    request_id, new = await svc.request_access(context.bot, user, text[:1000])
-    await message.reply_text(
-        escape(t(lang_, "request_access_done" if new else "request_pending", id=request_id))
+    request_id, new = await who.svc.request_access(context.bot, who.user, text[:1000])
+    await who.message.reply_text(
+        escape(t(who.lang, "request_access_done" if new else "request_pending", id=request_id))
     )
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Admins only: users, feedback and open access requests."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    svc = service(context)
-    record = await svc.user(user, fresh=True)
-    lang_ = ui_language(record, user.language_code)
-    if not check_privileged(user.id, record, svc.settings, "admin", "stats"):
-        await message.reply_text(escape(t(lang_, "not_allowed")))
-        return
-    summary = await svc.stats()
-    await message.reply_text(escape(t(lang_, "stats", **summary)))
+    who = await admin_caller(update, context, "stats")
+    if who is not None:
+        await who.message.reply_text(escape(t(who.lang, "stats", **await who.svc.stats())))
 
 
 async def grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -161,16 +177,10 @@ async def deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: bool) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    who = await admin_caller(update, context, "grant" if grant else "deny")
+    if who is None:
         return
-    svc = service(context)
-    record = await svc.user(user, fresh=True)
-    lang_ = ui_language(record, user.language_code)
-    command = "grant" if grant else "deny"
-    if not check_privileged(user.id, record, svc.settings, "admin", command):
-        await message.reply_text(escape(t(lang_, "not_allowed")))
-        return
+    message, svc, lang_ = who.message, who.svc, who.lang
     args = context.args or []
     if not args or not args[0].lstrip("#").isdigit() or len(args) > (2 if grant else 1):
         await message.reply_text(escape(t(lang_, "decide_usage")))

@@ -81,3 +81,26 @@ async def run_cli(*args: str, timeout: float = 120, **env: str) -> tuple[int, st
     out, err = await asyncio.wait_for(process.communicate(), timeout)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+PG_URL = os.environ.get("CLUSTERBRIDGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+_pg_problem: dict[str, str | None] = {}
+
+
+async def pg_unreachable() -> str | None:
+    """None when PostgreSQL answers at PG_URL, else why not (checked once per session)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    if PG_URL not in _pg_problem:
+        engine = create_async_engine(PG_URL)
+        try:
+            async with asyncio.timeout(5):
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            _pg_problem[PG_URL] = None
+        except Exception as exc:
+            _pg_problem[PG_URL] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        finally:
+            await engine.dispose()
+    return _pg_problem[PG_URL]

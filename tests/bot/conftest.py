@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -20,37 +19,18 @@ from knowledge.assistant import Assistant
 from knowledge.config import Settings
 from knowledge.state import StateStore
 from tests.fakes.telegram_server import Call, FakeTelegram, TgChat, TgUser
-from tests.helpers import settings_for
+from tests.helpers import PG_URL, pg_unreachable, settings_for
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 # CLUSTERBRIDGE_TEST_BOT_DB=postgresql runs the whole bot suite on PostgreSQL (default: SQLite;
 # the restart test always runs on both).
 DEFAULT_DB = os.environ.get("CLUSTERBRIDGE_TEST_BOT_DB", "sqlite")
-PG_URL = os.environ.get("CLUSTERBRIDGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 ALICE = TgUser(1001, "Alice", "alice", "de")
 BOB = TgUser(1002, "Bob", "bob_hh", "en")
 ADMIN = TgUser(4242, "Ada", "ada_admin", "en")
 GROUP = TgChat.group()
-
-_pg_problem: dict[str, str | None] = {}
-
-
-async def pg_unreachable() -> str | None:
-    """None when PostgreSQL answers, else why not (checked once per session)."""
-    if PG_URL not in _pg_problem:
-        engine = create_async_engine(PG_URL)
-        try:
-            async with asyncio.timeout(5):
-                async with engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
-            _pg_problem[PG_URL] = None
-        except Exception as exc:
-            _pg_problem[PG_URL] = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        finally:
-            await engine.dispose()
-    return _pg_problem[PG_URL]
 
 
 @dataclass

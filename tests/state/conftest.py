@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,29 +15,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from knowledge.state import StateStore
-
-PG_URL = os.environ.get("CLUSTERBRIDGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-_pg_problem: dict[str, str | None] = {}
+from tests.helpers import PG_URL, pg_unreachable
 
 
 def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
-
-
-async def _pg_unreachable() -> str | None:
-    """None when PostgreSQL answers, else why not (checked once per session)."""
-    if PG_URL not in _pg_problem:
-        engine = create_async_engine(PG_URL)
-        try:
-            async with asyncio.timeout(5):
-                async with engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
-            _pg_problem[PG_URL] = None
-        except Exception as exc:
-            _pg_problem[PG_URL] = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        finally:
-            await engine.dispose()
-    return _pg_problem[PG_URL]
 
 
 @dataclass
@@ -96,7 +77,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     if request.param == "sqlite":
         db = Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'state' / 'clusterbridge.sqlite3'}")
     else:
-        problem = await _pg_unreachable()
+        problem = await pg_unreachable()
         if problem is not None:
             pytest.skip(f"PostgreSQL not reachable at {_shown(PG_URL)}: {problem}")
         db = Backend("postgresql", PG_URL, schema=f"cb_test_{uuid.uuid4().hex[:12]}")
