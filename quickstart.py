@@ -39,7 +39,10 @@ def ensure_installed(extras: str) -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
-    print("quickstart: installing ClusterBridge and its dependencies (first run takes a few minutes)", flush=True)
+    print(
+        "quickstart: installing ClusterBridge and its dependencies (first run takes a few minutes)",
+        flush=True,
+    )
     _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
     stamp.write_text(digest)

@@ -90,11 +90,11 @@ async def test_follow_up_answer_comes_from_the_same_document(assistant: Assistan
     assert "Juni 2020" in follow.answer
 
 
-def _cli(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The command in a child process, in an empty folder (no developer's .env)."""
     return subprocess.run(
         [sys.executable, "-m", "knowledge.cli", *args],
-        env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(settings.clusterbridge_data_dir)),
+        env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(data_dir)),
         cwd=tempfile.mkdtemp(prefix="clusterbridge-cli-"),
         input=stdin,
         capture_output=True,
@@ -105,14 +105,21 @@ def _cli(settings: Settings, *args: str, stdin: str | None = None) -> subprocess
 
 
 def test_cli_search_and_ask_print_the_contract_json(indexed_settings: Settings) -> None:
-    search = _cli(indexed_settings, "search", "--json", "--k", "3", "Wasserstoff Norddeutsches Reallabor")
+    search = _cli(
+        indexed_settings.clusterbridge_data_dir,
+        "search",
+        "--json",
+        "--k",
+        "3",
+        "Wasserstoff Norddeutsches Reallabor",
+    )
     assert search.returncode == 0, search.stderr
     hits = json.loads(search.stdout)["hits"]
     assert len(hits) == 3 and {"source", "title", "text", "score"} <= set(hits[0])
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 
     ask = _cli(
-        indexed_settings,
+        indexed_settings.clusterbridge_data_dir,
         "ask",
         "--json",
         "Wer koordiniert den Co-Learning Space an der Helmut-Schmidt-Universität?",
@@ -123,13 +130,15 @@ def test_cli_search_and_ask_print_the_contract_json(indexed_settings: Settings) 
     assert answer["abstained"] is False
     assert set(answer["sources"][0]) == {"source", "title", "url"}
 
-    unknown = json.loads(_cli(indexed_settings, "ask", "--json", "What is the membership fee?").stdout)
+    unknown = json.loads(
+        _cli(indexed_settings.clusterbridge_data_dir, "ask", "--json", "What is the membership fee?").stdout
+    )
     assert unknown["abstained"] is True and unknown["sources"] == []
 
 
 def test_cli_chat_follow_up_and_reset(indexed_settings: Settings) -> None:
     chat = _cli(
-        indexed_settings,
+        indexed_settings.clusterbridge_data_dir,
         "chat",
         stdin="Was war der Co-Learning Space für Hamburger Cluster?\n"
         "Und wann lief die zweite Phase?\n/reset\n",
@@ -140,29 +149,13 @@ def test_cli_chat_follow_up_and_reset(indexed_settings: Settings) -> None:
 
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
-    bad = subprocess.run(
-        [sys.executable, "-m", "knowledge.cli", "ingest", "--docs", str(tmp_path / "nope")],
-        env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(tmp_path / "d")),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bad = _cli(tmp_path / "d", "ingest", "--docs", str(tmp_path / "nope"))
     assert bad.returncode == 1
     assert bad.stderr.strip() == f"clusterbridge: error: documents folder not found: {tmp_path / 'nope'}"
 
 
 def test_asking_before_any_ingest_says_what_to_do(tmp_path: Path) -> None:
-    empty = subprocess.run(
-        [sys.executable, "-m", "knowledge.cli", "ask", "--json", "Was ist EFRE?"],
-        env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(tmp_path / "d")),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    empty = _cli(tmp_path / "d", "ask", "--json", "Was ist EFRE?")
     assert empty.returncode == 1 and empty.stdout == ""
     assert (
         empty.stderr.strip()
