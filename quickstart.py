@@ -53,6 +53,7 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["test"]:
         ensure_installed("dev")
         _run(BIN / "ruff", "check", ".")
+        _run(BIN / "ruff", "format", "--check", ".")
         _run(BIN / "mypy")
         _run(PYTHON, "-m", "pytest", *argv[1:])
     else:
