@@ -22,9 +22,15 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
-def _run(*command: str | Path) -> None:
-    result = subprocess.run([str(part) for part in command], cwd=ROOT, check=False)
+def _run(*command: str | Path, quiet: bool = False) -> None:
+    """Run a command; with `quiet`, show its output only when it fails."""
+    result = subprocess.run(
+        [str(part) for part in command], cwd=ROOT, check=False, capture_output=quiet, text=True
+    )
     if result.returncode != 0:
+        if quiet:
+            print(result.stdout + result.stderr, file=sys.stderr)
+            print(f"quickstart: failed: {' '.join(map(str, command))}", file=sys.stderr)
         sys.exit(result.returncode)
 
 
@@ -43,8 +49,8 @@ def ensure_installed(extras: str) -> None:
         "quickstart: installing ClusterBridge and its dependencies (first run takes a few minutes)",
         flush=True,
     )
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
+    _run(PYTHON, "-m", "pip", "install", "--upgrade", "pip", quiet=True)
+    _run(PYTHON, "-m", "pip", "install", "-e", f".[{extras}]" if extras else ".", quiet=True)
     stamp.write_text(digest)
 
 
