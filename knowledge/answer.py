@@ -69,24 +69,39 @@ def _overlap(terms: set[str], sentence: str) -> float:
     return found / len(terms)
 
 
-def extractive_answer(question: str, hits: Sequence[Hit], language: Language) -> str:
-    """The sentences of the best passages that share most terms with the question, as quotes."""
+def extractive_answer(question: str, hits: Sequence[Hit], language: Language) -> tuple[str, list[Source]]:
+    """The sentences of the best passages that share most terms with the question, as quotes,
+    and the sources they cite (numbered in order of first citation)."""
     terms = set(stem_tokens(question, language))
-    scored: list[tuple[float, int, int, str, int]] = []
+    scored: dict[str, tuple[float, int, int, Hit]] = {}
     for rank, hit in enumerate(hits[:MAX_PASSAGES]):
         for position, sentence in enumerate(sentences(hit.text)):
-            if len(sentence) < 25:
+            if len(sentence) < 25 or sentence in scored:  # passages overlap by a sentence
                 continue
-            # Matching terms count most; earlier passages and earlier sentences win ties.
+            # Matching terms count most; a question (interviews) rarely answers one; earlier
+            # passages and earlier sentences win ties.
             score = _overlap(terms, sentence) + (0.2 if rank == 0 else 0.0) - 0.05 * rank - 0.005 * position
-            scored.append((score, rank, position, sentence, citation_number(hits, hit)))
-    best = sorted(scored, key=lambda item: -item[0])[:EXTRACTIVE_SENTENCES]
-    best.sort(key=lambda item: (item[1], item[2]))
-    quotes = [
-        f"„{sentence}“ [{number}]" if language == "de" else f"“{sentence}” [{number}]"
-        for _, _, _, sentence, number in best
-    ]
-    return MESSAGES["extractive"][language] + "\n" + "\n".join(f"> {quote}" for quote in quotes)
+            if sentence.endswith("?"):
+                score -= 0.3
+            scored[sentence] = (score, rank, position, hit)
+    best = sorted(scored.items(), key=lambda item: -item[1][0])[:EXTRACTIVE_SENTENCES]
+    best.sort(key=lambda item: (item[1][1], item[1][2]))
+    sources: list[Source] = []
+    quotes = []
+    for sentence, (_, _, _, hit) in best:
+        source = Source(source=hit.source, title=hit.title, url=hit.url)
+        if source not in sources:
+            sources.append(source)
+        number = sources.index(source) + 1
+        quotes.append(f"„{sentence}“ [{number}]" if language == "de" else f"“{sentence}” [{number}]")
+    text = MESSAGES["extractive"][language] + "\n" + "\n".join(f"> {quote}" for quote in quotes)
+    return text, sources
+
+
+def cited_sources(text: str, sources: Sequence[Source]) -> list[Source]:
+    """The sources up to the highest one cited as [n] (all of them when nothing is cited)."""
+    cited = [int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(sources)]
+    return list(sources[: max(cited)] if cited else sources)
 
 
 def neutralise_tags(text: str, tag: str) -> str:

@@ -14,6 +14,7 @@ from langchain_core.runnables import Runnable
 from knowledge.answer import (
     MESSAGES,
     NO_ANSWER,
+    cited_sources,
     extractive_answer,
     hold_back_no_answer,
     llm_messages,
@@ -124,12 +125,12 @@ class Assistant:
     def _extractive(
         self, question: str, retrieval: Retrieval, language: Language, note: str | None = None
     ) -> Answer:
-        text = extractive_answer(question, retrieval.hits, language)
+        text, sources = extractive_answer(question, retrieval.hits, language)
         if note:
             text = f"{note}\n\n{text}"
         return Answer(
             answer=text,
-            sources=sources_of(retrieval.hits),
+            sources=sources,
             abstained=False,
             language=language,
             mode="extractive",
@@ -143,7 +144,7 @@ class Assistant:
             return self._abstain(retrieval, language, mode="llm")
         return Answer(
             answer=text,
-            sources=sources_of(retrieval.hits),
+            sources=cited_sources(text, sources_of(retrieval.hits)),
             abstained=False,
             language=language,
             mode="llm",
