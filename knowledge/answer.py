@@ -78,11 +78,11 @@ def extractive_answer(question: str, hits: Sequence[Hit], language: Language) ->
         for position, sentence in enumerate(sentences(hit.text)):
             if len(sentence) < 25 or sentence in scored:  # passages overlap by a sentence
                 continue
-            # Matching terms count most; a question (interviews) rarely answers one; earlier
-            # passages and earlier sentences win ties.
+            # Matching terms count most; earlier passages and earlier sentences win ties; a question
+            # (as in interviews) answers nothing, so it is quoted only when nothing else is left.
             score = _overlap(terms, sentence) + (0.2 if rank == 0 else 0.0) - 0.05 * rank - 0.005 * position
             if sentence.endswith("?"):
-                score -= 0.3
+                score -= 2.0
             scored[sentence] = (score, rank, position, hit)
     best = sorted(scored.items(), key=lambda item: -item[1][0])[:EXTRACTIVE_SENTENCES]
     best.sort(key=lambda item: (item[1][1], item[1][2]))
