@@ -21,7 +21,8 @@ from knowledge.answer import (
     sources_of,
 )
 from knowledge.config import Settings
-from knowledge.embeddings import EmbeddingError, make_embeddings
+from knowledge.embeddings import make_embeddings
+from knowledge.errors import EmbeddingError
 from knowledge.models import Answer, Hit, Language, Turn
 from knowledge.retrieval import DEFAULT_MIN_SIMILARITY, HybridRetriever, Mode, Retrieval
 from knowledge.store import VectorIndex, chroma_client

@@ -13,14 +13,10 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from knowledge.config import Settings
-from knowledge.errors import ClusterBridgeError
+from knowledge.errors import EmbeddingError
 
 LOCAL_MODEL_ID = "multilingual-e5-small-q4"
 _BATCH = 16
-
-
-class EmbeddingError(ClusterBridgeError):
-    """The embedding model failed."""
 
 
 class LocalE5Embeddings(Embeddings):

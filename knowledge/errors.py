@@ -25,5 +25,5 @@ class DocumentError(ClusterBridgeError):
     """One input file cannot be read; it is reported and skipped."""
 
 
-class LLMError(ClusterBridgeError):
-    """The language model failed after its retries."""
+class EmbeddingError(ClusterBridgeError):
+    """The embedding model or provider failed."""
