@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from ingest.pipeline import run_ingest  # noqa: E402
 from knowledge.config import Settings  # noqa: E402
 from knowledge.embeddings import make_embeddings  # noqa: E402
-from knowledge.retrieval import DEFAULT_MIN_SIMILARITY, HybridRetriever  # noqa: E402
+from knowledge.retrieval import HybridRetriever  # noqa: E402
 from knowledge.store import VectorIndex, chroma_client  # noqa: E402
 from knowledge.text import detect_language  # noqa: E402
 
@@ -36,7 +36,7 @@ def evaluate(retriever: HybridRetriever, questions: list[dict], mode: str) -> di
             # LangChain's plain similarity search, as a user of langchain-chroma would write it.
             pairs = retriever.index.vectorstore.similarity_search_with_score(q["question"], k=5)
             sources = [doc.metadata["source"] for doc, _ in pairs]
-            abstain = not pairs or (1.0 - pairs[0][1]) < DEFAULT_MIN_SIMILARITY
+            abstain = not pairs or (1.0 - pairs[0][1]) < retriever.min_similarity
         elif mode == "bm25":
             found = retriever.bm25(q["question"], language, 5)
             sources = [chunk.source for chunk, _ in found]

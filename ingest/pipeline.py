@@ -182,16 +182,13 @@ class DocumentIngestor:
                 touched += 1
                 if touched % VERSION_EVERY == 0:
                     self.index.bump_version()
-        for source in sorted((self.manifest.sources() | self._indexed_sources()) - present):
+        for source in sorted((self.manifest.sources() | self.index.sources()) - present):
             self.index.delete(self.index.ids_where({"source": source}))
             self.manifest.drop(source)
             report.removed += 1
             touched += 1
         if touched:
             self.index.bump_version()
-
-    def _indexed_sources(self) -> set[str]:
-        return self.index.sources()
 
     def _ingest_file(self, source: str, path: Path, report: IngestReport) -> bool:
         """Index one file if it changed; True when the index was written."""

@@ -24,7 +24,7 @@ from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
 from knowledge.errors import EmbeddingError
 from knowledge.models import Answer, Hit, Language, Turn
-from knowledge.retrieval import DEFAULT_MIN_SIMILARITY, HybridRetriever, Mode, Retrieval
+from knowledge.retrieval import HybridRetriever, Mode, Retrieval
 from knowledge.store import VectorIndex, chroma_client
 from knowledge.text import detect_language, words
 
@@ -108,10 +108,13 @@ class Assistant:
         """The k best passages."""
         return self.retriever.retrieve(query, k=k, mode=mode).hits
 
-    def _retrieve(self, question: str, history: Sequence[Turn], language: Language | None) -> Retrieval:
+    def _retrieve(
+        self, question: str, history: Sequence[Turn], language: Language, mode: Mode = "hybrid"
+    ) -> Retrieval:
         query = retrieval_query(question, history)
-        language = language or detect_language(question)
-        return self.retriever.retrieve(query, k=self.settings.clusterbridge_top_k, language=language)
+        return self.retriever.retrieve(
+            query, k=self.settings.clusterbridge_top_k, mode=mode, language=language
+        )
 
     def _abstain(self, retrieval: Retrieval, language: Language, mode: str = "extractive") -> Answer:
         return Answer(
@@ -166,10 +169,7 @@ class Assistant:
         except EmbeddingError as exc:
             # The embedding provider is down (with OpenAI embeddings, usually the LLM too): BM25 still works.
             log.warning("embedding failed, answering from BM25 alone: %s", exc)
-            query = retrieval_query(question, history)
-            retrieval = await asyncio.to_thread(
-                self.retriever.retrieve, query, self.settings.clusterbridge_top_k, "bm25", language
-            )
+            retrieval = await asyncio.to_thread(self._retrieve, question, history, language, "bm25")
             if not retrieval.hits:
                 return language, retrieval, self._abstain(retrieval, language)
             return (
@@ -177,8 +177,7 @@ class Assistant:
                 retrieval,
                 self._extractive(question, retrieval, language, note=MESSAGES["llm_failed"][language]),
             )
-        min_similarity = 0.0 if self.settings.use_openai_embeddings else DEFAULT_MIN_SIMILARITY
-        if not retrieval.confident(min_similarity):
+        if not retrieval.confident():
             return (
                 language,
                 retrieval,

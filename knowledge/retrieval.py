@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from knowledge.bm25 import BM25Index
+from knowledge.embeddings import LOCAL_MODEL_ID
 from knowledge.errors import IndexEmptyError
 from knowledge.models import Hit, Language
 from knowledge.store import Chunk, VectorIndex
@@ -20,8 +21,10 @@ CANDIDATES = 30
 # BM25 helps when query and passage share a language; across languages (an English question on a
 # German text) stems rarely match and BM25 mostly adds noise, so its vote counts less.
 CROSS_LANGUAGE_BM25_WEIGHT = 0.25
-# Below this cosine similarity (multilingual-e5) the best passage does not answer the question.
-DEFAULT_MIN_SIMILARITY = 0.82
+# Below this cosine similarity the best passage does not answer the question. Calibrated for the
+# local model on bench/questions.yaml; other models' similarities have other scales, so without a
+# calibration they never abstain here (the LLM still may, with NO_ANSWER).
+CALIBRATED_MIN_SIMILARITY = {LOCAL_MODEL_ID: 0.82}
 VERSION_CHECK_SECONDS = 2.0
 
 
@@ -33,18 +36,23 @@ class Retrieval:
     language: Language
     hits: list[Hit]
     top_similarity: float
+    min_similarity: float = 0.0
 
-    def confident(self, min_similarity: float = DEFAULT_MIN_SIMILARITY) -> bool:
+    def confident(self) -> bool:
         """True when the best passage is close enough to answer the question."""
-        return bool(self.hits) and self.top_similarity >= min_similarity
+        return bool(self.hits) and self.top_similarity >= self.min_similarity
 
 
 class HybridRetriever:
     """Searches one VectorIndex; rebuilds its BM25 side whenever the index version changes."""
 
-    def __init__(self, index: VectorIndex, min_similarity: float = DEFAULT_MIN_SIMILARITY) -> None:
+    def __init__(self, index: VectorIndex, min_similarity: float | None = None) -> None:
         self.index = index
-        self.min_similarity = min_similarity
+        self.min_similarity = (
+            CALIBRATED_MIN_SIMILARITY.get(index.embeddings.model_id, 0.0)
+            if min_similarity is None
+            else min_similarity
+        )
         self._lock = threading.Lock()
         self._bm25: BM25Index | None = None
         self._chunks: list[Chunk] = []
@@ -93,10 +101,9 @@ class HybridRetriever:
         else:
             ranked = self._fuse(dense, lexical, language)
         hits = [_hit(chunk, score) for chunk, score in ranked[:k]]
-        if mode == "bm25":
-            # BM25 has no calibrated similarity: call it confident when it matched anything.
-            top_similarity = 1.0 if lexical else 0.0
-        return Retrieval(query=query, language=language, hits=hits, top_similarity=top_similarity)
+        # BM25 alone has no calibrated similarity: it is confident when it matched anything.
+        threshold = 0.0 if mode == "bm25" else self.min_similarity
+        return Retrieval(query, language, hits, top_similarity, threshold)
 
     @staticmethod
     def _fuse(

@@ -13,7 +13,7 @@ from langchain_chroma import Chroma
 
 from knowledge.config import Settings
 from knowledge.embeddings import CachedEmbeddings
-from knowledge.errors import StoreError
+from knowledge.errors import ClusterBridgeError, StoreError
 
 _PAGE = 2000
 
@@ -104,23 +104,21 @@ class VectorIndex:
         except Exception as exc:
             raise StoreError(f"cannot open collection {self.name}: {exc}") from exc
 
-    @property
-    def collection(self) -> chromadb.Collection:
-        """The raw Chroma collection."""
-        return self.client.get_collection(self.name)
+        self.collection: chromadb.Collection = client.get_collection(self.name)
 
     def count(self) -> int:
         """How many chunks are indexed."""
         return self.collection.count()
 
     def version(self) -> int:
-        """A counter bumped after each change, so readers know when to reload BM25."""
-        meta = self.collection.metadata or {}
+        """A counter bumped after each change, so readers know when to reload BM25 (read afresh:
+        another process may have ingested)."""
+        meta = self.client.get_collection(self.name).metadata or {}
         return int(meta.get("clusterbridge_version", 0))
 
     def bump_version(self) -> None:
         """Mark the index as changed."""
-        collection = self.collection
+        collection = self.client.get_collection(self.name)
         meta = dict(collection.metadata or {})
         meta["clusterbridge_version"] = int(meta.get("clusterbridge_version", 0)) + 1
         meta.pop("hnsw:space", None)
@@ -136,7 +134,7 @@ class VectorIndex:
                 metadatas=[c.metadata() for c in chunks],
                 ids=[c.id for c in chunks],
             )
-        except StoreError:
+        except ClusterBridgeError:  # e.g. the embedding provider failed: say that, not "cannot write"
             raise
         except Exception as exc:
             raise StoreError(f"cannot write to collection {self.name}: {exc}") from exc
@@ -150,39 +148,36 @@ class VectorIndex:
         for start in range(0, len(ids), _PAGE):
             self.collection.delete(ids=list(ids[start : start + _PAGE]))
 
-    def sources(self) -> set[str]:
-        """Every source that has chunks."""
-        collection = self.collection
-        found: set[str] = set()
+    def _pages(self, include: list[Any]) -> Iterator[dict[str, Any]]:
+        """The whole collection, page by page."""
         offset = 0
         while True:
-            page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            page = self.collection.get(include=include, limit=_PAGE, offset=offset)
             if not page["ids"]:
-                return found
-            found.update(str((meta or {}).get("source", "")) for meta in page["metadatas"] or [])
+                return
+            yield dict(page)
             offset += len(page["ids"])
+
+    def sources(self) -> set[str]:
+        """Every source that has chunks."""
+        return {
+            str((meta or {}).get("source", ""))
+            for page in self._pages(["metadatas"])
+            for meta in page["metadatas"] or []
+        }
 
     def iter_chunks(self) -> Iterator[Chunk]:
         """Every chunk, page by page."""
-        collection = self.collection
-        offset = 0
-        while True:
-            page = collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            ids = page["ids"]
-            if not ids:
-                return
-            docs = page["documents"] or []
-            metas = page["metadatas"] or []
-            for chunk_id, text, meta in zip(ids, docs, metas, strict=True):
+        for page in self._pages(["documents", "metadatas"]):
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True
+            ):
                 yield Chunk.from_record(chunk_id, text or "", dict(meta or {}))
-            offset += len(ids)
 
     def dense_search(
         self, query: str, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]:
         """The k nearest chunks with cosine similarity (1 - distance), best first."""
-        if self.count() == 0:
-            return []
         vector = self.embeddings.embed_query(query)
         pairs = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
         return [

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 from telegram.ext import Application
 
 from bot.app import build_application, start_bot, stop_bot
 from knowledge.assistant import Assistant
 from knowledge.config import Settings
 from knowledge.state import StateStore
+from tests.databases import StateDatabase
 from tests.fakes.telegram_server import Call, FakeTelegram, TgChat, TgUser
-from tests.helpers import PG_URL, pg_unreachable, settings_for
+from tests.helpers import settings_for
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -33,42 +31,14 @@ ADMIN = TgUser(4242, "Ada", "ada_admin", "en")
 GROUP = TgChat.group()
 
 
-@dataclass
-class Database:
-    """One state database for one test: a SQLite file, or a fresh PostgreSQL schema."""
-
-    name: str
-    url: str
-    schema: str | None = None
-
-    async def open(self) -> StateStore:
-        return await StateStore.open(self.url, schema=self.schema)
-
-    async def drop(self) -> None:
-        if self.name == "postgresql" and self.schema:
-            engine = create_async_engine(self.url)
-            try:
-                async with engine.begin() as conn:
-                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-            finally:
-                await engine.dispose()
-
-
 @pytest.fixture
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StateDatabase]:
     """SQLite in tmp_path; PostgreSQL via `@pytest.mark.parametrize("db", [...], indirect=True)`."""
-    name = getattr(request, "param", DEFAULT_DB)
-    if name == "sqlite":
-        database = Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite3'}")
-    else:
-        problem = await pg_unreachable()
-        if problem is not None:
-            pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
-        database = Database("postgresql", PG_URL, schema=f"cb_bot_{uuid.uuid4().hex[:12]}")
+    database = await StateDatabase.create(getattr(request, "param", DEFAULT_DB), tmp_path, "cb_bot")
     try:
         yield database
     finally:
-        await database.drop()
+        await database.cleanup()
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +72,7 @@ class BotHarness:
     fake: FakeTelegram
     settings: Settings
     assistant: Any
-    db: Database
+    db: StateDatabase
     apps: list[Application[Any, Any, Any, Any, Any, Any]] = field(default_factory=list)
     stores: list[StateStore] = field(default_factory=list)
 
@@ -178,7 +148,7 @@ def _in_chat(call: Call, chat: TgChat) -> bool:
 
 @pytest.fixture
 async def harness(
-    fake: FakeTelegram, db: Database, assistant: Assistant, indexed_settings: Settings
+    fake: FakeTelegram, db: StateDatabase, assistant: Assistant, indexed_settings: Settings
 ) -> AsyncIterator[BotHarness]:
     """Bots on the real Assistant, the fake server and a fresh state database."""
     runner = BotHarness(fake, bot_settings(indexed_settings, fake), assistant, db)

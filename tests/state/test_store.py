@@ -22,7 +22,7 @@ from knowledge.state import (
     head_revision,
 )
 from knowledge.state.tables import Base
-from tests.state.conftest import Backend
+from tests.databases import StateDatabase
 
 TABLES = {"users", "conversation_turns", "answers", "feedback", "access_requests", "alembic_version"}
 
@@ -30,14 +30,14 @@ TABLES = {"users", "conversation_turns", "answers", "feedback", "access_requests
 # -- migrations -------------------------------------------------------------------------------------
 
 
-async def test_migrations_create_tables_on_empty_database(backend: Backend) -> None:
+async def test_migrations_create_tables_on_empty_database(backend: StateDatabase) -> None:
     assert await backend.table_names() == set()
     store = await backend.open()
     assert await backend.table_names() == TABLES
     assert await store.revision() == head_revision() == "0001"
 
 
-async def test_reopen_is_idempotent_and_keeps_data(backend: Backend) -> None:
+async def test_reopen_is_idempotent_and_keeps_data(backend: StateDatabase) -> None:
     store = await backend.open()
     await store.touch_user(1, "anna", "Anna", "de")
     await store.close()
@@ -182,7 +182,7 @@ async def test_history_order_limit_reset(store: StateStore) -> None:
     await history.reset("chat:never:user:seen")  # no error
 
 
-async def test_history_is_pruned_per_conversation(backend: Backend) -> None:
+async def test_history_is_pruned_per_conversation(backend: StateDatabase) -> None:
     store = await backend.open(max_turns=5)
     for i in range(8):
         await store.append("a", Turn(question=f"q{i}", answer="x"))
@@ -191,7 +191,7 @@ async def test_history_is_pruned_per_conversation(backend: Backend) -> None:
     assert [t.question for t in await store.recent("b", 100)] == ["b0"]
 
 
-async def test_exchanges_are_saved_together_in_order_and_pruned(backend: Backend) -> None:
+async def test_exchanges_are_saved_together_in_order_and_pruned(backend: StateDatabase) -> None:
     store = await backend.open(max_turns=3)
     for i in range(3):
         await store.append("a", Turn(question=f"old{i}", answer="x"))
@@ -228,7 +228,7 @@ async def test_history_default_bound_is_50(store: StateStore) -> None:
     assert len(turns) == 50 and turns[0].question == "q3" and turns[-1].question == "q52"
 
 
-async def test_conversation_survives_restart(backend: Backend) -> None:
+async def test_conversation_survives_restart(backend: StateDatabase) -> None:
     conv = "chat:123:user:456"
     store = await backend.open()
     await store.touch_user(456, "anna", "Anna", "de")
