@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -12,27 +12,97 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from tqdm import tqdm
 
 from ingest.chunking import SentenceSplitter, with_title
-from ingest.loaders import SUFFIXES, load_document
+from ingest.loaders import READ_BLOCK, MiB, limits_key, open_checked, parse_document, read_limited
+from ingest.manifest import Manifest
+from ingest.scan import Scan, scan
 from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
-from knowledge.errors import ClusterBridgeError, DocumentError, IngestLockedError
+from knowledge.errors import ClusterBridgeError, DocumentError, IngestLockedError, PruneRefusedError
 from knowledge.store import Chunk, VectorIndex, chroma_client
 from knowledge.text import detect_language
 
+__all__ = [
+    "DocumentIngestor",
+    "FailedFile",
+    "IngestReport",
+    "Manifest",
+    "Scan",
+    "refuse_prune",
+    "run_ingest",
+    "scan",
+    "shown",
+]
+
 log = logging.getLogger(__name__)
 VERSION_EVERY = 25
+PRUNE_HANDFUL = 5  # removing this many documents or fewer never needs --prune (unless it is all of them)
+MAX_REASON_CHARS = 300
 _SPLITTER = SentenceSplitter()
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+_LINE_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}  # backslashes kept: escaping twice changes nothing
+
+
+def shown(name: str) -> str:
+    """`name` as one line that cannot forge output: a backslash is doubled, and every character
+    that is not printable (newlines, carriage returns, escape sequences, bidirectional overrides,
+    the surrogates of undecodable bytes) appears as its escape (\\n, \\x1b, \\u202e, \\udcff)."""
+    return _escaped(name, _ESCAPES)
+
+
+def _escaped(text: str, escapes: dict[str, str]) -> str:
+    if text.isprintable() and not any(char in text for char in escapes):
+        return text
+    out = []
+    for char in text:
+        if char in escapes:
+            out.append(escapes[char])
+        elif char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(
+                f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+            )
+    return "".join(out)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class FailedFile(BaseModel):
-    """A file that was reported and skipped."""
+    """A file that was reported and skipped.
+
+    `source` is the file's name as it is (JSON escapes it); show it with `shown()`, as `line()`
+    does. A name that is not valid UTF-8 is kept escaped. `reason` is always one line, its
+    unprintable characters escaped.
+    """
 
     source: str
     reason: str
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        return value if _encodable(value) else shown(value)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        value = _escaped(value, _LINE_ESCAPES)
+        return value if len(value) <= MAX_REASON_CHARS else value[: MAX_REASON_CHARS - 1] + "…"
+
+    def line(self) -> str:
+        """`skipped NAME: REASON`, one line with the name escaped: what the CLI prints."""
+        return f"skipped {shown(self.source)}: {self.reason}"
 
 
 class IngestReport(BaseModel):
@@ -57,54 +127,6 @@ class IngestReport(BaseModel):
         )
 
 
-class Manifest:
-    """Which file version is indexed, per collection (SQLite in the data dir)."""
-
-    def __init__(self, path: Path, collection: str) -> None:
-        self.collection = collection
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS files (collection TEXT, source TEXT, digest TEXT, size INTEGER,"
-            " mtime_ns INTEGER, chunks INTEGER, indexed_at REAL, PRIMARY KEY (collection, source))"
-        )
-
-    def get(self, source: str) -> tuple[str, int, int] | None:
-        """(digest, size, mtime_ns) of the indexed version."""
-        row = self._db.execute(
-            "SELECT digest, size, mtime_ns FROM files WHERE collection = ? AND source = ?",
-            (self.collection, source),
-        ).fetchone()
-        return (row[0], row[1], row[2]) if row else None
-
-    def put(self, source: str, digest: str, size: int, mtime_ns: int, chunks: int) -> None:
-        """Record the indexed version of a file."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (self.collection, source, digest, size, mtime_ns, chunks, time.time()),
-        )
-
-    def touch(self, source: str, size: int, mtime_ns: int) -> None:
-        """Record a new size and time for a file whose content did not change."""
-        self._db.execute(
-            "UPDATE files SET size = ?, mtime_ns = ? WHERE collection = ? AND source = ?",
-            (size, mtime_ns, self.collection, source),
-        )
-
-    def drop(self, source: str) -> None:
-        """Forget a file."""
-        self._db.execute("DELETE FROM files WHERE collection = ? AND source = ?", (self.collection, source))
-
-    def sources(self) -> set[str]:
-        """Every file recorded for this collection."""
-        rows = self._db.execute("SELECT source FROM files WHERE collection = ?", (self.collection,))
-        return {row[0] for row in rows}
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
-
-
 @contextmanager
 def ingest_lock(settings: Settings) -> Iterator[None]:
     """Hold the data dir's ingestion lock; a second run refuses at once."""
@@ -114,7 +136,7 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         lock.acquire()
     except Timeout as exc:
         raise IngestLockedError(
-            f"another ingestion run is in progress (lock {path}); wait for it to finish"
+            f"another ingestion run is in progress (lock {shown(str(path))}); wait for it to finish"
         ) from exc
     try:
         yield
@@ -147,20 +169,18 @@ def make_chunks(source: str, title: str, url: str | None, text: str) -> list[Chu
     return chunks
 
 
-def scan(folder: Path) -> list[tuple[str, Path]]:
-    """Supported files under `folder`, any depth, as (source, path), sorted; hidden files ignored."""
-    found = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUFFIXES:
-            found.append((relative.as_posix(), path))
-    return sorted(found)
+def _below(source: str, folders: list[str]) -> bool:
+    return any(source.startswith(f"{folder}/") for folder in folders)
 
 
 class DocumentIngestor:
-    """Brings the index in line with a folder, one file at a time."""
+    """Brings the index in line with a folder, one file at a time.
+
+    Whatever goes wrong with one file (it cannot be read, a parser raises, it is too large or a
+    decompression bomb) is reported with the file's name and the run goes on; only the store and
+    the embedding provider can stop it (StoreError, EmbeddingError), leaving the previous index
+    serving.
+    """
 
     def __init__(self, settings: Settings, index: VectorIndex, manifest: Manifest) -> None:
         self.settings = settings
@@ -168,54 +188,86 @@ class DocumentIngestor:
         self.manifest = manifest
         self.max_bytes = int(settings.clusterbridge_max_file_mb * 1024 * 1024)
 
-    def run(self, folder: Path, report: IngestReport, progress: bool) -> None:
-        """Index new and changed files, drop removed ones."""
+    def run(self, folder: Path, report: IngestReport, progress: bool, *, prune: bool = False) -> None:
+        """Index new and changed files, drop removed ones (refusing to drop most of them unless `prune`)."""
         if not folder.is_dir():
-            raise ClusterBridgeError(f"documents folder not found: {folder}")
-        files = scan(folder)
-        present = {source for source, _ in files}
-        bar = tqdm(files, desc="ingest", unit="file", file=sys.stderr, disable=not progress)
+            raise ClusterBridgeError(f"documents folder not found: {shown(str(folder))}")
+        try:
+            found = scan(folder)
+        except OSError as exc:
+            raise ClusterBridgeError(
+                f"cannot list the documents folder {shown(str(folder))}: {exc.strerror or exc}"
+            ) from exc
+        for source, reason in found.problems:
+            self._fail(report, source, reason)
+        present = {source for source, _ in found.files}
+        indexed = self.manifest.sources() | self.index.sources()
+        gone = sorted(s for s in indexed - present if not _below(s, found.unreadable))
+        if not prune:
+            refuse_prune(folder, len(gone), len(indexed))
+        bar = tqdm(found.files, desc="ingest", unit="file", file=sys.stderr, disable=not progress)
         touched = 0
         for source, path in bar:
-            bar.set_postfix_str(source[-40:], refresh=False)
+            bar.set_postfix_str(shown(source)[-40:], refresh=False)
             if self._ingest_file(source, path, report):
                 touched += 1
                 if touched % VERSION_EVERY == 0:
                     self.index.bump_version()
-        for source in sorted((self.manifest.sources() | self.index.sources()) - present):
+        for source in gone:
             self.index.delete(self.index.ids_where({"source": source}))
             self.manifest.drop(source)
             report.removed += 1
             touched += 1
+        for source in self.manifest.rejected_sources() - present:
+            self.manifest.forgive(source)
         if touched:
             self.index.bump_version()
+
+    def _fail(self, report: IngestReport, source: str, reason: str) -> None:
+        failed = FailedFile(source=source, reason=reason)
+        report.failed.append(failed)
+        log.info("%s", failed.line())  # the caller prints the report's failures: once, not twice
 
     def _ingest_file(self, source: str, path: Path, report: IngestReport) -> bool:
         """Index one file if it changed; True when the index was written."""
         try:
-            stat = path.stat()
-            known = self.manifest.get(source)
-            if known and known[1] == stat.st_size and known[2] == stat.st_mtime_ns:
-                report.unchanged += 1
-                return False
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if known and known[0] == digest:
-                self.manifest.touch(source, stat.st_size, stat.st_mtime_ns)
-                report.unchanged += 1
-                return False
-            document = load_document(path, self.max_bytes)
-        except (DocumentError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, DocumentError) else f"cannot read: {exc.strerror or exc}"
-            report.failed.append(FailedFile(source=source, reason=reason))
-            log.warning("skipped %s: %s", source, reason)
+            info = os.stat(path, follow_symlinks=False)
+        except OSError as exc:
+            self._fail(report, source, f"cannot read: {exc.strerror or exc}")
             return False
-        chunks = make_chunks(source, document.title, document.url, document.text)
+        known = self.manifest.get(source)
+        if known and (known[1], known[2]) == (info.st_size, info.st_mtime_ns):
+            report.unchanged += 1
+            return False
+        limits = limits_key(self.max_bytes)
+        remembered = self.manifest.rejection(source, info.st_size, info.st_mtime_ns, limits)
+        if remembered is not None:  # this very version was refused before: not read again
+            self._fail(report, source, remembered)
+            return False
+        try:
+            read = self._read(source, path, known[0] if known else None)
+        except DocumentError as exc:
+            self.manifest.reject(source, info.st_size, info.st_mtime_ns, limits, str(exc))
+            self._fail(report, source, str(exc))
+            return False
+        except OSError as exc:  # may pass (permissions, a share coming back): not remembered
+            self._fail(report, source, f"cannot read: {exc.strerror or exc}")
+            return False
+        except Exception as exc:  # a bug outside the loaders: still only this file's problem
+            log.debug("reading %s failed", shown(source), exc_info=True)
+            self._fail(report, source, f"unexpected error while reading: {type(exc).__name__}: {exc}")
+            return False
+        if read is None:
+            self.manifest.touch(source, info.st_size, info.st_mtime_ns)
+            report.unchanged += 1
+            return False
+        digest, chunks = read
         before = self.index.embeddings.computed
         self.index.upsert(chunks)
         keep = {chunk.id for chunk in chunks}
         stale = [cid for cid in self.index.ids_where({"source": source}) if cid not in keep]
         self.index.delete(stale)
-        self.manifest.put(source, digest, stat.st_size, stat.st_mtime_ns, len(chunks))
+        self.manifest.put(source, digest, info.st_size, info.st_mtime_ns, len(chunks))
         report.embedded += self.index.embeddings.computed - before
         report.chunks += len(chunks)
         if known:
@@ -223,6 +275,47 @@ class DocumentIngestor:
         else:
             report.added += 1
         return True
+
+    def _read(self, source: str, path: Path, known_digest: str | None) -> tuple[str, list[Chunk]] | None:
+        """(digest, passages) of a new or changed file; None when its content is the indexed one.
+
+        The size is checked on the open file before anything is read; the hash is computed a block
+        at a time.
+        """
+        name = source.rsplit("/", 1)[-1]
+        handle, _ = open_checked(path, self.max_bytes)
+        with handle:
+            if known_digest is not None:
+                digest = hashlib.sha256()
+                total = 0
+                while block := handle.read(READ_BLOCK):
+                    total += len(block)
+                    if total > self.max_bytes:
+                        raise DocumentError(
+                            f"the file is too large (more than {self.max_bytes / MiB:.1f} MB)"
+                        )
+                    digest.update(block)
+                if digest.hexdigest() == known_digest:
+                    return None
+                handle.seek(0)
+            data = read_limited(handle, self.max_bytes)
+        document = parse_document(data, name)
+        return hashlib.sha256(data).hexdigest(), make_chunks(
+            source, document.title, document.url, document.text
+        )
+
+
+def refuse_prune(folder: Path, removing: int, indexed: int) -> None:
+    """Raise PruneRefusedError when removing would empty the index or take most of it.
+
+    "Most": more than half of the indexed documents and more than PRUNE_HANDFUL of them.
+    """
+    if removing and (removing == indexed or (removing * 2 > indexed and removing > PRUNE_HANDFUL)):
+        raise PruneRefusedError(
+            f"refusing to remove {removing} of the {indexed} indexed documents: they are not in "
+            f"{shown(str(folder))} (a wrong or empty folder, or a share that is not mounted?); "
+            "if they are meant to go, run again with --prune"
+        )
 
 
 def open_index(settings: Settings) -> VectorIndex:
@@ -236,8 +329,13 @@ def run_ingest(
     *,
     progress: bool = False,
     index: VectorIndex | None = None,
+    prune: bool = False,
 ) -> IngestReport:
-    """Index the documents folder (the only input this version handles)."""
+    """Index the documents folder (the only input this version handles).
+
+    A run that would remove every indexed document, or most of them, raises PruneRefusedError
+    before it changes anything, unless `prune` is True (the CLI's `--prune`).
+    """
     started = time.monotonic()
     report = IngestReport()
     with ingest_lock(settings):
@@ -245,7 +343,7 @@ def run_ingest(
         manifest = Manifest(settings.data_dir / "ingest.sqlite3", index.name)
         try:
             if docs is not None:
-                DocumentIngestor(settings, index, manifest).run(docs, report, progress)
+                DocumentIngestor(settings, index, manifest).run(docs, report, progress, prune=prune)
         finally:
             manifest.close()
     report.seconds = time.monotonic() - started

@@ -27,3 +27,7 @@ class DocumentError(ClusterBridgeError):
 
 class EmbeddingError(ClusterBridgeError):
     """The embedding model or provider failed."""
+
+
+class PruneRefusedError(ClusterBridgeError):
+    """An ingestion run would remove all or most indexed documents; `--prune` (prune=True) confirms it."""

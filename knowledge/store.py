@@ -125,15 +125,24 @@ class VectorIndex:
         collection.modify(metadata=meta)
 
     def upsert(self, chunks: Sequence[Chunk]) -> None:
-        """Add or replace chunks (embedding only texts the cache has not seen)."""
+        """Add or replace chunks (embedding only texts the cache has not seen), in batches within
+        the store's limit (`get_max_batch_size()`, 5,461 on Chroma 1.x), so a document of any
+        length can be written."""
         if not chunks:
             return
         try:
-            self.vectorstore.add_texts(
-                texts=[c.text for c in chunks],
-                metadatas=[c.metadata() for c in chunks],
-                ids=[c.id for c in chunks],
-            )
+            try:
+                limit = int(self.client.get_max_batch_size())
+            except Exception:  # an older server or client without the call
+                limit = _PAGE
+            step = max(1, min(_PAGE, limit))
+            for start in range(0, len(chunks), step):
+                batch = chunks[start : start + step]
+                self.vectorstore.add_texts(
+                    texts=[c.text for c in batch],
+                    metadatas=[c.metadata() for c in batch],
+                    ids=[c.id for c in batch],
+                )
         except ClusterBridgeError:  # e.g. the embedding provider failed: say that, not "cannot write"
             raise
         except Exception as exc:
@@ -144,9 +153,19 @@ class VectorIndex:
         return list(self.collection.get(where=where, include=[])["ids"])
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove chunks by id."""
-        for start in range(0, len(ids), _PAGE):
-            self.collection.delete(ids=list(ids[start : start + _PAGE]))
+        """Remove chunks by id, in batches within the store's limit."""
+        if not ids:
+            return
+        try:
+            try:
+                limit = int(self.client.get_max_batch_size())
+            except Exception:
+                limit = _PAGE
+            step = max(1, min(_PAGE, limit))
+            for start in range(0, len(ids), step):
+                self.collection.delete(ids=list(ids[start : start + step]))
+        except Exception as exc:
+            raise StoreError(f"cannot delete from collection {self.name}: {exc}") from exc
 
     def _pages(self, include: list[Any]) -> Iterator[dict[str, Any]]:
         """The whole collection, page by page."""
