@@ -26,11 +26,14 @@ _HEADER = re.compile(r"^(Title|Source|Titel|Quelle):[ \t]*(.*)$", re.IGNORECASE)
 MiB = 1024 * 1024
 # The most text one document may yield (about 28,000 passages): as much as a 20 MB plain-text file.
 MAX_TEXT_CHARS = 20_000_000
-# The most a .docx may unpack to, all parts together (text, styles, images): a bound on the
-# memory the XML parser may need, whatever the archive's headers claim.
-MAX_UNZIPPED_BYTES = 100 * MiB
+# The most a .docx may unpack to, all parts together (text, styles, images), whatever the
+# archive's headers claim: a long report's XML takes a few MB; 64 MB of XML already cost the
+# parser about 500 MB of memory and half a minute.
+MAX_UNZIPPED_BYTES = 64 * MiB
 # The most parts a .docx may have (Word writes a few dozen, plus one per image).
 MAX_ZIP_PARTS = 5_000
+# A title is one line of printable characters (it heads every passage).
+MAX_TITLE_CHARS = 200
 # Bump when a loader changes in a way that may accept files it used to refuse: remembered
 # rejections are then tried again.
 LOADER_VERSION = 2
@@ -83,11 +86,15 @@ def open_checked(path: Path, max_bytes: int) -> tuple[io.BufferedReader, os.stat
 
 
 def read_limited(handle: io.BufferedReader, max_bytes: int) -> bytes:
-    """The whole file, refused when it grew past the limit since it was checked."""
-    data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise DocumentError(f"the file is too large (more than {_mb(max_bytes)})")
-    return data
+    """The rest of the file, a block at a time, refused when it grew past the limit since it was checked."""
+    blocks = []
+    total = 0
+    while block := handle.read(READ_BLOCK):
+        total += len(block)
+        if total > max_bytes:
+            raise DocumentError(f"the file is too large (more than {_mb(max_bytes)})")
+        blocks.append(block)
+    return b"".join(blocks)
 
 
 def load_document(path: Path, max_bytes: int, *, name: str | None = None) -> LoadedDocument:
@@ -125,7 +132,9 @@ def parse_document(data: bytes, name: str) -> LoadedDocument:
     if not document.text.strip():
         raise DocumentError("no text could be extracted")
     _check_text(len(document.text))
-    return document
+    title = "".join(char for char in document.title if char.isprintable() or char.isspace())
+    title = " ".join(title.split())[:MAX_TITLE_CHARS].strip() or _default_title(name)
+    return LoadedDocument(text=document.text, title=title, url=document.url)
 
 
 def _loader_for(name: str) -> Callable[[bytes, str], LoadedDocument]:

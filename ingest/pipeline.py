@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from tqdm import tqdm
 
 from ingest.chunking import SentenceSplitter, with_title
-from ingest.loaders import READ_BLOCK, MiB, limits_key, open_checked, parse_document, read_limited
+from ingest.loaders import READ_BLOCK, MiB, check_stat, limits_key, open_checked, parse_document, read_limited
 from ingest.manifest import Manifest
 from ingest.scan import Scan, scan
 from knowledge.config import Settings
@@ -82,7 +82,7 @@ class FailedFile(BaseModel):
     """A file that was reported and skipped.
 
     `source` is the file's name as it is (JSON escapes it); show it with `shown()`, as `line()`
-    does. A name that is not valid UTF-8 is kept escaped. `reason` is always one line, its
+    does. In a name that is not valid UTF-8 the undecodable bytes become U+FFFD. `reason` is always one line, its
     unprintable characters escaped.
     """
 
@@ -92,7 +92,9 @@ class FailedFile(BaseModel):
     @field_validator("source")
     @classmethod
     def _source(cls, value: str) -> str:
-        return value if _encodable(value) else shown(value)
+        if _encodable(value):
+            return value
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
     @field_validator("reason")
     @classmethod
@@ -245,6 +247,7 @@ class DocumentIngestor:
             self._fail(report, source, remembered)
             return False
         try:
+            check_stat(info, self.max_bytes)  # too large, empty or not a file: refused unopened
             read = self._read(source, path, known[0] if known else None)
         except DocumentError as exc:
             self.manifest.reject(source, info.st_size, info.st_mtime_ns, limits, str(exc))

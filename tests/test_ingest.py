@@ -114,6 +114,29 @@ async def test_cli_exit_status_and_lock_message(
     assert code == 1 and "documents folder not found" in err
 
 
+async def test_cli_prints_each_skipped_file_once_escaped_and_refuses_to_prune(
+    tmp_path: Path, docs_dir: Path, fake_openai: FakeOpenAI
+) -> None:
+    env = _env(tmp_path / "data", fake_openai)
+    forged = "evil\nclusterbridge: skipped FAKE.txt: forged.pdf"
+    (docs_dir / forged).write_bytes(b"not a pdf")
+    code, out, err = await run_cli("ingest", "--docs", str(docs_dir), **env)
+    assert code == 1 and "added 2" in out
+    skipped = [line for line in err.splitlines() if "skipped" in line]
+    assert skipped == [
+        "clusterbridge: skipped evil\\nclusterbridge: skipped FAKE.txt: forged.pdf: not a readable PDF: "
+        + skipped[0].rsplit("not a readable PDF: ", 1)[1]
+    ]  # once, escaped: no forged line, no second log line
+
+    empty = tmp_path / "leer"
+    empty.mkdir()
+    code, out, err = await run_cli("ingest", "--docs", str(empty), **env)
+    assert code == 1 and err.strip().splitlines() == [err.strip()]
+    assert "refusing to remove 2 of the 2 indexed documents" in err and "--prune" in err
+    code, out, _ = await run_cli("ingest", "--docs", str(empty), "--prune", **env)
+    assert code == 0 and "removed 2" in out
+
+
 async def test_run_killed_halfway_keeps_serving_and_next_run_completes(
     tmp_path: Path, docs_dir: Path, fake_openai: FakeOpenAI
 ) -> None:
@@ -132,7 +155,7 @@ async def test_run_killed_halfway_keeps_serving_and_next_run_completes(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "knowledge.cli",
+        "clusterbridge",
         "ingest",
         "--docs",
         str(docs_dir),

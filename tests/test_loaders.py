@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import docx
 import pytest
 
+from ingest import loaders
 from ingest.loaders import load_document
 from knowledge.errors import DocumentError
 
@@ -109,3 +111,30 @@ def test_too_large_file_is_refused(tmp_path: Path) -> None:
     path.write_text("x" * 2000, encoding="utf-8")
     with pytest.raises(DocumentError, match="too large"):
         load_document(path, 1000)
+
+
+def test_the_name_decides_the_type_and_the_fallback_title(tmp_path: Path) -> None:
+    path = tmp_path / "blob"
+    path.write_text("Nur Inhalt.", encoding="utf-8")
+    document = load_document(path, MB, name="hafen_bericht.md")
+    assert (document.title, document.text) == ("Hafen bericht", "Nur Inhalt.")
+    with pytest.raises(DocumentError, match="unsupported file type"):
+        load_document(tmp_path / "missing.exe", MB)  # refused before anything is opened
+
+
+def test_docx_with_too_many_parts_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders, "MAX_ZIP_PARTS", 3)
+    out = io.BytesIO()
+    docx.Document().save(out)
+    with pytest.raises(DocumentError, match="too many parts"):
+        loaders.parse_document(out.getvalue(), "viele.docx")
+
+
+def test_a_title_is_one_bounded_line(tmp_path: Path) -> None:
+    word = docx.Document()
+    word.core_properties.title = "Zeile eins\nZeile\t zwei " + "lang " * 45
+    word.add_paragraph("Inhalt.")
+    out = io.BytesIO()
+    word.save(out)
+    title = loaders.parse_document(out.getvalue(), "t.docx").title
+    assert title.startswith("Zeile eins Zeile zwei lang") and len(title) <= loaders.MAX_TITLE_CHARS
