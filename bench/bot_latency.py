@@ -35,11 +35,10 @@ from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bot.access import FloodLimit  # noqa: E402
 from bot.app import build_application, start_bot, stop_bot  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
+from knowledge.access import FloodLimit  # noqa: E402
 from knowledge.assistant import Assistant  # noqa: E402
 from knowledge.config import Settings  # noqa: E402
 from knowledge.models import Answer, Source  # noqa: E402

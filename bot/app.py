@@ -11,27 +11,20 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    Defaults,
-    MessageHandler,
-    filters,
-)
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import handlers
-from bot.access import FloodLimit, FloodLimiter
-from bot.i18n import COMMANDS
-from bot.service import BotService, MemberLookup
+from bot.commands import menu
+from bot.context import SERVICE_KEY, service
+from bot.handlers import all_commands, register_all
+from bot.service import BotService
+from bot.updates import PerUserUpdateProcessor
+from knowledge.access import FloodLimit, FloodLimiter
 from knowledge.config import Settings
 from knowledge.errors import ConfigError
+from knowledge.locks import serving_index
 from knowledge.state import StateStore
 
 if TYPE_CHECKING:
@@ -40,22 +33,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+READ_TIMEOUT = 20.0
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-# Everything that is not text: stickers, photos, voice, audio, video, files, locations, contacts, polls.
-NON_TEXT = (
-    filters.Sticker.ALL
-    | filters.PHOTO
-    | filters.VOICE
-    | filters.AUDIO
-    | filters.VIDEO
-    | filters.VIDEO_NOTE
-    | filters.ANIMATION
-    | filters.Document.ALL
-    | filters.LOCATION
-    | filters.CONTACT
-    | filters.POLL
-    | filters.Dice.ALL
-)
 
 
 class MessageRateLimiter(AIORateLimiter):
@@ -107,7 +86,6 @@ def build_application(
     store: StateStore,
     *,
     flood_limit: FloodLimit | None = None,
-    members: MemberLookup | None = None,
     stream_interval: float = 1.0,
     typing_delay: float = 0.3,
     rate_limiter: bool = True,
@@ -120,67 +98,41 @@ def build_application(
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
-        .concurrent_updates(64)
+        .concurrent_updates(PerUserUpdateProcessor(64))
+        # A slow Bot API answer is waited for (and then retried, see bot.delivery) rather than
+        # given up after httpx's default 5 s.
+        .read_timeout(READ_TIMEOUT)
+        .write_timeout(READ_TIMEOUT)
     )
     if rate_limiter:
         builder = builder.rate_limiter(MessageRateLimiter(max_retries=3))
     application = builder.build()
-    application.bot_data[handlers.SERVICE_KEY] = BotService(
+    application.bot_data[SERVICE_KEY] = BotService(
         settings=settings,
         assistant=assistant,
         store=store,
         limiter=FloodLimiter(flood_limit or FloodLimit()),
-        members=members,
         stream_interval=stream_interval,
         typing_delay=typing_delay,
     )
-    add_handlers(application)
+    register_all(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(prune, interval=600, first=600, name="prune")
     return application
 
 
-def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """One handler per command, then free text, non-text messages and unknown commands."""
-    new = filters.UpdateType.MESSAGE  # edited messages are not answered again
-    private = filters.ChatType.PRIVATE
-    groups = filters.ChatType.GROUPS
-    application.add_handler(CommandHandler("start", handlers.start, filters=new))
-    application.add_handler(CommandHandler("help", handlers.help_command, filters=new))
-    application.add_handler(CommandHandler("ask", handlers.ask, filters=new))
-    application.add_handler(CommandHandler("reset", handlers.reset, filters=new))
-    application.add_handler(CommandHandler("lang", handlers.lang, filters=new))
-    application.add_handler(CommandHandler("request_access", handlers.request_access, filters=new))
-    application.add_handler(CommandHandler("stats", handlers.stats, filters=new))
-    application.add_handler(CommandHandler("grant", handlers.grant, filters=new))
-    application.add_handler(CommandHandler("deny", handlers.deny, filters=new))
-    application.add_handler(CallbackQueryHandler(handlers.feedback))  # answers unknown buttons too
-    application.add_handler(
-        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, handlers.question)
-    )
-    application.add_handler(
-        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND, handlers.group_message)
-    )
-    anything_else_in_private = private & ~filters.TEXT & ~filters.StatusUpdate.ALL
-    application.add_handler(MessageHandler(new & (NON_TEXT | anything_else_in_private), handlers.non_text))
-    application.add_handler(MessageHandler(new & filters.COMMAND, handlers.unknown))
-    application.add_error_handler(handlers.error_handler)
-
-
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """setMyCommands: English as the default menu, German for users whose Telegram is in German."""
     try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]])
-        await application.bot.set_my_commands(
-            [BotCommand(c, d) for c, d in COMMANDS["de"]], language_code="de"
-        )
+        await application.bot.set_my_commands(menu(all_commands(), "en"))
+        await application.bot.set_my_commands(menu(all_commands(), "de"), language_code="de")
     except TelegramError:
         logger.warning("could not register the command menu", exc_info=True)
 
 
 async def prune(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Job: forget idle conversation locks and expired flood windows."""
-    handlers.service(context).prune()
+    """Job: forget expired flood windows and cached users."""
+    service(context).prune()
 
 
 async def start_transport(
@@ -234,9 +186,9 @@ async def stop_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> No
         await application.updater.stop()
     if application.running:
         await application.stop()
-    service = application.bot_data.get(handlers.SERVICE_KEY)
-    if isinstance(service, BotService):
-        await service.exchanges.close()
+    found = application.bot_data.get(SERVICE_KEY)
+    if isinstance(found, BotService):
+        await found.close()
     await application.shutdown()
 
 
@@ -247,7 +199,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     require_token(settings)
     if settings.telegram_webhook_url:
         webhook_secret(settings)
-    assistant = Assistant.from_settings(settings)
+    with serving_index(settings):
+        await _serve(settings, Assistant.from_settings(settings), stop)
+
+
+async def _serve(settings: Settings, assistant: Assistant, stop: asyncio.Event | None) -> None:
     store = await StateStore.open(settings.sqlalchemy_url)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -258,7 +214,15 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     try:
         application = build_application(settings, assistant, store)
         try:
-            mode = await start_bot(application, settings)
+            try:
+                mode = await start_bot(application, settings)
+            except InvalidToken as exc:
+                raise ConfigError("TELEGRAM_BOT_TOKEN was rejected by the Telegram Bot API") from exc
+            except NetworkError as exc:
+                raise ConfigError(
+                    f"cannot reach the Telegram Bot API at {settings.telegram_api_base_url} "
+                    f"(TELEGRAM_API_BASE_URL): {exc}"
+                ) from exc
             logger.info("ClusterBridge bot @%s running (%s)", application.bot.username, mode)
             await stop.wait()
         finally:

@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.i18n import t
+from knowledge.catalogue import text
 from knowledge.models import Answer, Language, Source
 
 MESSAGE_LIMIT = 4096
@@ -14,7 +14,10 @@ TITLE_LIMIT = 200
 
 _TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|[<&]")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z-]+)")
-_CITATION = re.compile(r"\[(\d{1,3})\]")
+_CITATION = re.compile(r"\[([0-9]{1,3})\]")
+# In quotes, only the citation after the closing quote mark is ours; a "[1]" inside a quoted
+# sentence belongs to the document and stays plain text.
+_QUOTE_CITATION = re.compile(r"(?<=[“”] )\[([0-9]{1,3})\](?=\n|$)")
 _ESCAPED_SIZE = {"<": 4, ">": 4, "&": 5}
 _SAFE_SCHEMES = ("http://", "https://", "tg://", "mailto:")
 
@@ -37,8 +40,9 @@ def render_source(number: int, source: Source) -> str:
     return f"[{number}] {title}"
 
 
-def link_citations(body: str, sources: list[Source]) -> str:
-    """Turn the citations [n] in escaped text into links to the n-th source, where it has a safe URL."""
+def link_citations(body: str, sources: list[Source], quotes: bool = False) -> str:
+    """Turn the citations [n] in escaped text into links to the n-th source, where it has a safe URL
+    (with `quotes`, only the citation that follows each quote)."""
 
     def link(match: re.Match[str]) -> str:
         number = int(match.group(1))
@@ -48,21 +52,19 @@ def link_citations(body: str, sources: list[Source]) -> str:
                 return f'<a href="{html.escape(url, quote=True)}">{match.group()}</a>'
         return match.group()
 
-    return _CITATION.sub(link, body)
+    return (_QUOTE_CITATION if quotes else _CITATION).sub(link, body)
 
 
 def render_answer_html(answer: Answer, language: Language) -> str:
     """The whole answer as one Telegram HTML string (may be longer than one message)."""
-    body = escape(answer.answer.strip()) or escape(t(language, "abstained_hint"))
+    body = escape(answer.answer.strip()) or escape(text(language, "abstained_hint"))
     if answer.sources and not answer.abstained:
-        body = link_citations(body, answer.sources)
+        body = link_citations(body, answer.sources, quotes=answer.mode == "extractive")
     parts = [body]
     if answer.sources and not answer.abstained:
-        lines = [f"<b>{escape(t(language, 'sources'))}</b>"]
+        lines = [f"<b>{escape(text(language, 'sources'))}</b>"]
         lines += [render_source(i, source) for i, source in enumerate(answer.sources, start=1)]
         parts.append("\n".join(lines))
-    if answer.note:
-        parts.append(f"<i>{escape(answer.note.strip())}</i>")
     return "\n\n".join(parts)
 
 

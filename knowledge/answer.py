@@ -7,29 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from knowledge import catalogue
 from knowledge.models import Hit, Language, Source, Turn
 from knowledge.text import sentences, stem_tokens
 
 NO_ANSWER = "NO_ANSWER"
 EXTRACTIVE_SENTENCES = 3
 MAX_PASSAGES = 5
-
-MESSAGES: dict[str, dict[Language, str]] = {
-    "abstain": {
-        "de": "Dazu finde ich in den Dokumenten keine Antwort. Formulieren Sie die Frage anders "
-        "oder fragen Sie Ihr Clustermanagement.",
-        "en": "I could not find an answer to that in the documents. Try rephrasing the question "
-        "or ask your cluster management.",
-    },
-    "extractive": {
-        "de": "Passende Stellen aus den Dokumenten (wörtliche Zitate, keine KI-Antwort):",
-        "en": "Matching passages from the documents (verbatim quotes, not an AI-written answer):",
-    },
-    "llm_failed": {
-        "de": "Das Sprachmodell ist gerade nicht erreichbar; hier stattdessen die passenden Zitate.",
-        "en": "The language model is not reachable right now; here are the matching quotes instead.",
-    },
-}
 
 SYSTEM_PROMPT = """You are ClusterBridge, the assistant of regional innovation clusters.
 Answer the member's question using ONLY the numbered passages inside <passages>.
@@ -94,8 +78,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], language: Language) ->
             sources.append(source)
         number = sources.index(source) + 1
         quotes.append(f"„{sentence}“ [{number}]" if language == "de" else f"“{sentence}” [{number}]")
-    text = MESSAGES["extractive"][language] + "\n" + "\n".join(f"> {quote}" for quote in quotes)
-    return text, sources
+    body = catalogue.text(language, "extractive") + "\n" + "\n".join(f"> {quote}" for quote in quotes)
+    return body, sources
 
 
 def cited_sources(text: str, sources: Sequence[Source]) -> list[Source]:

@@ -11,8 +11,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable
 
+from knowledge import catalogue
 from knowledge.answer import (
-    MESSAGES,
     NO_ANSWER,
     cited_sources,
     extractive_answer,
@@ -118,7 +118,7 @@ class Assistant:
 
     def _abstain(self, retrieval: Retrieval, language: Language, mode: str = "extractive") -> Answer:
         return Answer(
-            answer=MESSAGES["abstain"][language],
+            answer=catalogue.text(language, "abstain"),
             sources=[],
             abstained=True,
             language=language,
@@ -175,7 +175,7 @@ class Assistant:
             return (
                 language,
                 retrieval,
-                self._extractive(question, retrieval, language, note=MESSAGES["llm_failed"][language]),
+                self._extractive(question, retrieval, language, note=catalogue.text(language, "llm_failed")),
             )
         if not retrieval.confident():
             return (
@@ -191,7 +191,7 @@ class Assistant:
         if not _is_llm_error(exc):
             raise exc
         log.warning("LLM failed, answering extractively: %s", exc)
-        return self._extractive(question, retrieval, language, note=MESSAGES["llm_failed"][language])
+        return self._extractive(question, retrieval, language, note=catalogue.text(language, "llm_failed"))
 
     def _chain(self) -> Runnable[list[BaseMessage], str]:
         """The RAG chain's generation step: grounded messages -> chat model -> text."""

@@ -6,10 +6,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.errors import ConfigError
+
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
+MAX_TOP_K = 50
 
 
 class Settings(BaseSettings):
@@ -23,7 +26,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_listen: str = "127.0.0.1"
-    telegram_webhook_port: int = 8443
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     clusterbridge_access: Literal["open", "members"] = "open"
     clusterbridge_admins: str = ""
 
@@ -33,18 +36,18 @@ class Settings(BaseSettings):
     openai_chat_model: str = "gpt-4o-mini"
     openai_embedding_model: str = "text-embedding-3-small"
     clusterbridge_embeddings: Literal["auto", "local", "openai"] = "auto"
-    openai_timeout: float = 30.0
-    openai_max_retries: int = 2
+    openai_timeout: float = Field(default=30.0, gt=0, le=600, allow_inf_nan=False)
+    openai_max_retries: int = Field(default=2, ge=0, le=10)
 
     # Storage
     clusterbridge_data_dir: Path = Path("./data")
     chroma_host: str | None = None
-    chroma_port: int = 8000
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
     database_url: str | None = None
 
     # Retrieval
-    clusterbridge_top_k: int = 5
-    clusterbridge_max_file_mb: float = 20.0
+    clusterbridge_top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
+    clusterbridge_max_file_mb: float = Field(default=20.0, gt=0, le=1024, allow_inf_nan=False)
 
     @field_validator(
         "telegram_bot_token",
@@ -60,6 +63,23 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         """An empty line in .env means "not set"."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("clusterbridge_admins")
+    @classmethod
+    def _admin_ids(cls, value: str) -> str:
+        """Comma-separated numeric Telegram user ids (not @usernames): checked now, not at the first /stats."""
+        for part in (p.strip() for p in value.split(",")):
+            if part and not (part.isascii() and part.lstrip("-").isdigit()):
+                raise ValueError(f"{part!r} is not a numeric Telegram user id (ids, comma-separated)")
+        return value
+
+    @field_validator("telegram_api_base_url", "openai_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An http(s) URL."""
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
 
     @property
     def llm_enabled(self) -> bool:
@@ -82,7 +102,13 @@ class Settings(BaseSettings):
     @property
     def data_dir(self) -> Path:
         """The data directory, created on first use."""
-        self.clusterbridge_data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.clusterbridge_data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the data folder {self.clusterbridge_data_dir} "
+                f"(CLUSTERBRIDGE_DATA_DIR): {exc.strerror or exc}"
+            ) from exc
         return self.clusterbridge_data_dir
 
     @property
@@ -91,3 +117,20 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'clusterbridge.sqlite3').resolve()}"
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """Settings from the environment and `env_file`; ConfigError with one line naming what is wrong."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(map(str, first["loc"])).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {name}: {message}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read {env_file}: it is not UTF-8 (byte {exc.start}); save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {env_file}: {exc.strerror or exc}") from exc

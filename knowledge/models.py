@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 Language = Literal["de", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+# Who may do what in the bot: members ask, managers also post for their cluster, admins run it.
+Role = Literal["member", "manager", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 class Hit(BaseModel):
@@ -35,7 +39,8 @@ class Source(BaseModel):
 
 
 class Answer(BaseModel):
-    """`clusterbridge ask --json`; `mode` and `note` are extras for humans, not in the JSON."""
+    """`clusterbridge ask --json`; `mode` and `note` are extras, not in the JSON. `note` (e.g. "the
+    language model is not reachable") is already part of `answer`: never show it twice."""
 
     answer: str
     sources: list[Source]

@@ -21,7 +21,6 @@ SAMPLE_DOCS = ROOT / "sample" / "docs"
 for _name in list(os.environ):
     if _name.startswith(("OPENAI_", "TELEGRAM_", "CLUSTERBRIDGE_", "CHROMA_")) or _name == "DATABASE_URL":
         del os.environ[_name]
-os.environ["PTB_TIMEDELTA"] = "1"
 
 
 @pytest.fixture(scope="session")

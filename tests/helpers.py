@@ -71,7 +71,7 @@ async def run_cli(*args: str, timeout: float = 120, **env: str) -> tuple[int, st
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "knowledge.cli",
+        "clusterbridge",
         *args,
         cwd=tempfile.mkdtemp(prefix="clusterbridge-cli-"),
         env=cli_env(**env),

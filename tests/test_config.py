@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from knowledge.cli import main
+from clusterbridge.cli import main
 from knowledge.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

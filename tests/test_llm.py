@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from ingest.pipeline import run_ingest
-from knowledge.answer import LANGUAGE_NAMES, MESSAGES, NO_ANSWER, SYSTEM_PROMPT
+from knowledge.answer import LANGUAGE_NAMES, NO_ANSWER, SYSTEM_PROMPT
 from knowledge.assistant import Assistant, make_llm
+from knowledge.catalogue import text
 from knowledge.config import Settings
 from knowledge.models import Answer, Turn
 from tests.fakes.openai_server import FakeOpenAI, Message
@@ -140,11 +141,11 @@ async def test_no_answer_abstains(docs_dir: Path, tmp_path: Path) -> None:
         assistant = await assistant_for(fake, docs_dir, tmp_path / "data")
         answer = await assistant.aask(QUESTION_DE)
         assert answer.abstained and answer.sources == [] and answer.mode == "llm"
-        assert answer.answer == MESSAGES["abstain"]["de"]
+        assert answer.answer == text("de", "abstain")
         pieces, streamed = await collect(assistant.astream(QUESTION_EN))
         assert "".join(pieces) == ""  # the marker is never shown to the member
         assert streamed.abstained and streamed.sources == []
-        assert streamed.answer == MESSAGES["abstain"]["en"]
+        assert streamed.answer == text("en", "abstain")
         assert len(chat_bodies(fake)) == 2
 
 
@@ -267,10 +268,10 @@ async def test_timeout_falls_back_to_extractive(
 def assert_extractive_fallback(answer: Answer, language: str) -> None:
     """Quotes from the documents, with sources, prefixed by the 'LLM not reachable' note."""
     assert answer.mode == "extractive" and not answer.abstained
-    assert answer.note == MESSAGES["llm_failed"][language]  # type: ignore[index]
+    assert answer.note == text(language, "llm_failed")  # type: ignore[index]
     if language == "en":
         assert "language model is not reachable" in answer.note
-    assert answer.answer.startswith(answer.note + "\n\n" + MESSAGES["extractive"][language])  # type: ignore[index]
+    assert answer.answer.startswith(answer.note + "\n\n" + text(language, "extractive"))  # type: ignore[index]
     assert answer.sources and answer.sources[0].source == "cross-cluster-space.txt"
     assert re.search(r"\[1\]", answer.answer)
 

@@ -93,7 +93,7 @@ async def test_follow_up_answer_comes_from_the_same_document(assistant: Assistan
 def _cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The command in a child process, in an empty folder (no developer's .env)."""
     return subprocess.run(
-        [sys.executable, "-m", "knowledge.cli", *args],
+        [sys.executable, "-m", "clusterbridge", *args],
         env=cli_env(CLUSTERBRIDGE_DATA_DIR=str(data_dir)),
         cwd=tempfile.mkdtemp(prefix="clusterbridge-cli-"),
         input=stdin,

@@ -1,23 +1,22 @@
-"""The bot's state: users and roles, conversation history, answers, feedback, access requests."""
+"""The state database: users and roles, Q&A history, sent answers and feedback, access requests."""
 
-from knowledge.state.store import (
-    AccessRequestRecord,
-    AnswerRecord,
-    Exchange,
+from knowledge.state.access import AccessRequestRecord
+from knowledge.state.answers import Exchange, SentAnswerRecord
+from knowledge.state.db import (
     StateError,
-    StateStore,
     UnknownAnswerError,
     UnknownUserError,
-    UserRecord,
     alembic_config,
     head_revision,
     upgrade_database,
 )
+from knowledge.state.store import StateStore
+from knowledge.state.users import UserRecord
 
 __all__ = [
     "AccessRequestRecord",
-    "AnswerRecord",
     "Exchange",
+    "SentAnswerRecord",
     "StateError",
     "StateStore",
     "UnknownAnswerError",

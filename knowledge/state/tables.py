@@ -30,9 +30,14 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-ROLES = ("member", "manager", "admin")
-LANGUAGES = ("de", "en")
+from knowledge.models import LANGUAGES, ROLES
+
 REQUEST_STATUSES = ("open", "granted", "denied")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -84,8 +89,8 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('member', 'manager', 'admin')", name="role"),
-        CheckConstraint("language_override IN ('de', 'en')", name="language_override"),
+        CheckConstraint(_one_of("role", ROLES), name="role"),
+        CheckConstraint(_one_of("language_override", LANGUAGES), name="language_override"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -105,23 +110,23 @@ class User(Base):
 Index("ix_users_username_lower", func.lower(User.username))
 
 
-class ConversationTurn(Base):
-    """One question and its answer in a conversation ("chat:123:user:456")."""
+class HistoryTurn(Base):
+    """One question and its answer in a Q&A thread ("chat:123:user:456")."""
 
-    __tablename__ = "conversation_turns"
-    __table_args__ = (Index("ix_conversation_turns_conversation_id", "conversation_id", "id"),)
+    __tablename__ = "history_turns"
+    __table_args__ = (Index("ix_history_turns_thread_id", "thread_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(String(128))
+    thread_id: Mapped[str] = mapped_column(String(128))
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Answer(Base):
+class SentAnswer(Base):
     """An answer the bot sent, so that a 👍/👎 callback can refer to it by id."""
 
-    __tablename__ = "answers"
+    __tablename__ = "sent_answers"
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -143,7 +148,7 @@ class Feedback(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    answer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("answers.id", ondelete="CASCADE"))
+    answer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("sent_answers.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigInteger)
     rating: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -153,7 +158,7 @@ class AccessRequest(Base):
     """A user's request to be let in (when access is for members only)."""
 
     __tablename__ = "access_requests"
-    __table_args__ = (CheckConstraint("status IN ('open', 'granted', 'denied')", name="status"),)
+    __table_args__ = (CheckConstraint(_one_of("status", REQUEST_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -19,8 +19,6 @@ from tests.databases import StateDatabase
 from tests.fakes.telegram_server import Call, FakeTelegram, TgChat, TgUser
 from tests.helpers import settings_for
 
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
 # CLUSTERBRIDGE_TEST_BOT_DB=postgresql runs the whole bot suite on PostgreSQL (default: SQLite;
 # the restart test always runs on both).
 DEFAULT_DB = os.environ.get("CLUSTERBRIDGE_TEST_BOT_DB", "sqlite")

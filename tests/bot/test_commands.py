@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.access import FloodLimit
+from knowledge.access import FloodLimit
 from knowledge.assistant import Assistant
 from knowledge.models import Answer, Turn
 from tests.bot.conftest import ADMIN, ALICE, BOB, GROUP, BotHarness, bot_settings
@@ -127,7 +127,7 @@ async def test_stats_for_an_admin_by_id_and_by_stored_role(harness: BotHarness) 
     text = parse_html(call.params["text"])
     assert "Users: 2" in text and "Feedback: 1 👍 / 0 👎" in text
 
-    await store.set_role(ALICE.id, "admin")  # an admin by role in the store (bot_role: admin)
+    await store.users.set_role(ALICE.id, "admin")  # an admin by role in the store (bot_role: admin)
     call = await harness.reply(ALICE, "/stats")
     assert "Statistik" in call.params["text"]
 
@@ -154,11 +154,11 @@ async def test_members_only_policy(harness: BotHarness) -> None:
         "sendMessage", lambda c: int(c.params["chat_id"]) == BOB.id, after=mark
     )
     assert "sent to the admins" in done.params["text"]
-    [request] = await store.open_access_requests()
+    [request] = await store.access.open_requests()
     assert request.user_id == BOB.id and "Hafen & Co" in request.text
     again = await harness.reply(BOB, "/request_access please!")  # no second request, no second forward
     assert f"request no. {request.id} is already with the admins" in again.params["text"]
-    assert len(await store.open_access_requests()) == 1
+    assert len(await store.access.open_requests()) == 1
 
     calls = await harness.ask(ADMIN, "What is the Cross-Cluster Space?")  # admins are always in
     assert "<b>Sources</b>" in calls[-1].params["text"]
@@ -175,9 +175,9 @@ async def test_members_only_policy(harness: BotHarness) -> None:
         "sendMessage", lambda c: int(c.params["chat_id"]) == BOB.id, after=mark
     )
     assert "access has been granted" in to_bob.params["text"]
-    bob = await store.get_user(BOB.id)
+    bob = await store.users.get(BOB.id)
     assert bob is not None and bob.member_id == "m-042"
-    assert await store.open_access_requests() == []
+    assert await store.access.open_requests() == []
 
     calls = await harness.ask(BOB, "What is the Cross-Cluster Space?")
     assert "<b>Sources</b>" in calls[-1].params["text"]
@@ -190,7 +190,7 @@ async def test_grant_and_deny_are_for_admins_and_check_their_arguments(
     settings = bot_settings(harness.settings, harness.fake, clusterbridge_access="members")
     await harness.start(store=store, settings=settings)
     await harness.reply(ALICE, "/request_access Alice, Airbus")
-    [request] = await store.open_access_requests()
+    [request] = await store.access.open_requests()
 
     with caplog.at_level(logging.WARNING, logger="bot.access"):
         refused = await harness.reply(ALICE, f"/grant {request.id}")  # not herself
@@ -205,7 +205,7 @@ async def test_grant_and_deny_are_for_admins_and_check_their_arguments(
         "sendMessage", lambda c: int(c.params["chat_id"]) == ALICE.id, after=mark
     )
     assert "abgelehnt" in to_alice.params["text"]
-    assert await store.open_access_requests() == []
+    assert await store.access.open_requests() == []
     still_refused = await harness.reply(ALICE, QUESTION)
     assert "/request_access" in still_refused.params["text"]
 
@@ -227,7 +227,7 @@ async def test_a_user_who_blocked_the_bot_is_remembered_and_forgotten_when_back(
     harness.fake.send_text(ALICE, QUESTION)
     await harness.fake.wait_for("sendMessage", lambda c: c.error is not None, after=mark)
     for _ in range(50):
-        user = await store.get_user(ALICE.id)
+        user = await store.users.get(ALICE.id)
         if user is not None and user.blocked:
             break
         await asyncio.sleep(0.05)
@@ -236,7 +236,7 @@ async def test_a_user_who_blocked_the_bot_is_remembered_and_forgotten_when_back(
 
     harness.fake.blocked_by.discard(ALICE.id)  # she unblocks the bot and writes again
     await harness.ask(ALICE, QUESTION)
-    user = await store.get_user(ALICE.id)
+    user = await store.users.get(ALICE.id)
     assert user is not None and not user.blocked
 
 

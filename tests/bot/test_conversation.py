@@ -30,7 +30,7 @@ async def test_follow_up_question_uses_the_conversation(harness: BotHarness) -> 
     # On its own, "Und wo ist er?" finds nothing; with the previous question it stays on the topic.
     assert "Cross-Cluster" in cited(follow)
     assert first.params["text"].split("<b>Quellen</b>")[1].split("\n")[1] in follow.params["text"]
-    turns = await store.recent(f"chat:{ALICE.id}:user:{ALICE.id}", 10)
+    turns = await store.history.recent(f"chat:{ALICE.id}:user:{ALICE.id}", 10)
     assert [t.question for t in turns] == [FIRST, FOLLOW_UP]
 
 
@@ -43,11 +43,11 @@ async def test_feedback_buttons_store_the_rating_with_the_answer(harness: BotHar
     mark = harness.fake.mark()
     harness.fake.press_button(ALICE, message, feedback_data(final, "1"))
     answered = await harness.fake.wait_for("answerCallbackQuery", after=mark)
-    assert answered.params["text"] == "Danke für dein Feedback!"
-    assert await store.feedback_summary() == {"up": 1, "down": 0}
+    assert answered.params["text"] == "Danke für Ihr Feedback!"
+    assert await store.answers.feedback_summary() == {"up": 1, "down": 0}
 
     answer_id = int(feedback_data(final, "1").split(":")[1])
-    saved = await store.get_answer(answer_id)
+    saved = await store.answers.get(answer_id)
     assert saved is not None and saved.question == FIRST and saved.user_id == ALICE.id
     assert saved.sources and saved.mode == "extractive"
 
@@ -58,7 +58,7 @@ async def test_feedback_buttons_store_the_rating_with_the_answer(harness: BotHar
         "answerCallbackQuery", lambda c: c.params["text"].startswith("Thanks"), after=mark
     )
     await harness.fake.wait_quiet(0.2)
-    assert await store.feedback_summary() == {"up": 0, "down": 2}
+    assert await store.answers.feedback_summary() == {"up": 0, "down": 2}
 
 
 async def test_feedback_on_an_unknown_answer_is_answered_politely(harness: BotHarness) -> None:
@@ -87,11 +87,11 @@ async def test_restart_in_the_middle_of_a_conversation(harness: BotHarness) -> N
     await harness.start(store=restarted)
     follow = (await harness.ask(ALICE, FOLLOW_UP))[-1]
     assert "Cross-Cluster" in cited(follow)
-    turns = await restarted.recent(f"chat:{ALICE.id}:user:{ALICE.id}", 10)
+    turns = await restarted.history.recent(f"chat:{ALICE.id}:user:{ALICE.id}", 10)
     assert [t.question for t in turns] == [FIRST, FOLLOW_UP]
 
     mark = harness.fake.mark()  # the buttons under the answer from before the restart still work
     harness.fake.press_button(ALICE, message, feedback_data(first, "1"))
     answered = await harness.fake.wait_for("answerCallbackQuery", after=mark)
-    assert answered.params["text"] == "Danke für dein Feedback!"
-    assert await restarted.feedback_summary() == {"up": 1, "down": 0}
+    assert answered.params["text"] == "Danke für Ihr Feedback!"
+    assert await restarted.answers.feedback_summary() == {"up": 1, "down": 0}

@@ -42,8 +42,8 @@ async def test_each_member_has_their_own_conversation_in_a_group(harness: BotHar
     await harness.start(store=store)
     await harness.ask(ALICE, "/ask Was ist der Cross-Cluster Space?", GROUP)
     await harness.ask(BOB, "/ask What is Hamburg Aviation?", GROUP)
-    alice = await store.recent(f"chat:{GROUP.id}:user:{ALICE.id}", 10)
-    bob = await store.recent(f"chat:{GROUP.id}:user:{BOB.id}", 10)
+    alice = await store.history.recent(f"chat:{GROUP.id}:user:{ALICE.id}", 10)
+    bob = await store.history.recent(f"chat:{GROUP.id}:user:{BOB.id}", 10)
     assert [t.question for t in alice] == ["Was ist der Cross-Cluster Space?"]
     assert [t.question for t in bob] == ["What is Hamburg Aviation?"]
 

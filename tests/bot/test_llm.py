@@ -74,7 +74,7 @@ async def test_long_llm_answer_streams_then_splits_cleanly(harness: BotHarness, 
     for part in parts[:-1]:
         assert parse_html(part.params["text"]).endswith("[1].")
 
-    saved = await store.get_answer(
+    saved = await store.answers.get(
         int(parts[-1].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1])
     )
     assert saved is not None and saved.mode == "llm" and len(saved.answer) > 9000

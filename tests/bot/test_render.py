@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.access import FloodLimit, FloodLimiter, effective_role, may_ask
+from bot.qa import parse_feedback, thread_id
 from bot.render import (
     MESSAGE_LIMIT,
     escape,
@@ -16,14 +16,16 @@ from bot.render import (
     render_source,
     split_html,
 )
-from bot.service import conversation_id, parse_feedback
+from knowledge.access import FloodLimit, FloodLimiter, effective_role, may_ask
 from knowledge.models import Answer, Source
 from tests.fakes.telegram_server import parse_html
 from tests.helpers import settings_for
 
 
 def answer(text: str, *sources: Source, abstained: bool = False, note: str | None = None) -> Answer:
-    return Answer(answer=text, sources=list(sources), abstained=abstained, language="de", note=note)
+    return Answer(
+        answer=text, sources=list(sources), abstained=abstained, language="de", note=note, mode="llm"
+    )
 
 
 def test_escape_only_what_telegram_needs() -> None:
@@ -62,17 +64,24 @@ def test_title_falls_back_to_the_source_and_is_shortened() -> None:
     assert len(long) < 220 and long.endswith("…")
 
 
-def test_abstention_shows_no_sources_and_a_note_is_italic() -> None:
+def test_abstention_shows_no_sources_and_the_note_once() -> None:
+    note = "KI nicht erreichbar"
     html = render_answer_html(
-        answer(
-            "Dazu finde ich nichts.",
-            Source(source="a", title="A"),
-            abstained=True,
-            note="KI nicht erreichbar",
-        ),
+        answer(f"{note}\n\nDazu finde ich nichts.", Source(source="a", title="A"), abstained=True, note=note),
         "de",
     )
-    assert "Quellen" not in html and "<i>KI nicht erreichbar</i>" in html
+    assert "Quellen" not in html and html.count(note) == 1  # the note is part of the answer text
+
+
+def test_in_quotes_only_the_citation_after_each_quote_is_a_link() -> None:
+    source = Source(source="a", title="A", url="https://example.org/a")
+    quoted = "Passende Stellen:\n> „Siehe Anlage [1] im Bericht.“ [1]\n> „Zweiter Satz.“ [1]"
+    html = render_answer_html(
+        Answer(answer=quoted, sources=[source], abstained=False, mode="extractive"), "de"
+    )
+    body = html.split("<b>")[0]
+    assert "Anlage [1] im" in body  # the document's own "[1]" stays text
+    assert body.count('<a href="https://example.org/a">[1]</a>') == 2
 
 
 def test_english_heading() -> None:
@@ -153,13 +162,15 @@ def test_streaming_preview_is_escaped_and_fits() -> None:
 def test_feedback_callback_data() -> None:
     assert parse_feedback("fb:12:1") == (12, 1)
     assert parse_feedback("fb:12:-1") == (12, -1)
-    for bad in ("fb:12:0", "fb:x:1", "fb:1", "other:1:1", None, ""):
-        assert parse_feedback(bad) is None
+    forged = ("fb: 1 :1", "fb:١٢:1", "fb:¹:1", "fb:1_0:1", "fb:01:1", "fb:12:+1", "fb:1:1\n", "fb:-5:1")
+    too_big = ("fb:" + "9" * 25 + ":1", f"fb:{2**63}:1")
+    for bad in ("fb:12:0", "fb:x:1", "fb:1", "other:1:1", None, "", *forged, *too_big):
+        assert parse_feedback(bad) is None, bad
 
 
-def test_conversation_id_is_per_chat_and_user() -> None:
-    assert conversation_id(-100, 7) == "chat:-100:user:7"
-    assert conversation_id(-100, 7) != conversation_id(7, 7)
+def test_thread_id_is_per_chat_and_user() -> None:
+    assert thread_id(-100, 7) == "chat:-100:user:7"
+    assert thread_id(-100, 7) != thread_id(7, 7)
 
 
 def test_flood_limiter_window_and_single_warning() -> None:

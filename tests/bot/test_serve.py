@@ -34,7 +34,7 @@ async def test_serve_answers_until_stopped(
         await asyncio.wait_for(task, 15)
     store = await StateStore.open(database)  # the state went to the configured database
     try:
-        assert len(await store.recent(f"chat:{ALICE.id}:user:{ALICE.id}", 10)) == 1
+        assert len(await store.history.recent(f"chat:{ALICE.id}:user:{ALICE.id}", 10)) == 1
     finally:
         await store.close()
 
@@ -42,7 +42,7 @@ async def test_serve_answers_until_stopped(
 def test_cli_bot_without_a_token_fails_with_one_line(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "CLUSTERBRIDGE_DATA_DIR": str(tmp_path), "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "knowledge.cli", "bot"],
+        [sys.executable, "-m", "clusterbridge", "bot"],
         cwd=tmp_path,
         env=env | {"PYTHONPATH": str(ROOT)},
         capture_output=True,

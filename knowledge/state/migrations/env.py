@@ -1,8 +1,8 @@
 """Alembic environment of the bot state.
 
-`knowledge.state.store.upgrade_database` (used by `StateStore.open`) hands a live sync connection in
+`knowledge.state.db.upgrade_database` (used by `StateStore.open`) hands a live sync connection in
 `config.attributes["connection"]`. Without one (the `alembic` command line with a config from
-`knowledge.state.store.alembic_config(url)`), the URL in `sqlalchemy.url` is used, async drivers included.
+`knowledge.state.db.alembic_config(url)`), the URL in `sqlalchemy.url` is used, async drivers included.
 """
 
 from __future__ import annotations

@@ -1,20 +1,33 @@
-"""Who may use the bot and which commands: roles, the access policy and the per-user flood limit."""
+"""Who may use the assistant and which commands: roles, the access policy, access requests and the
+per-user flood limit. Nothing here knows Telegram; the ints are the platform's user ids."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from knowledge.config import Settings
+from knowledge.errors import ClusterBridgeError
+from knowledge.models import ROLES, Role
+
+if TYPE_CHECKING:
+    from knowledge.state import AccessRequestRecord, StateStore
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["member", "manager", "admin"]
-ROLE_RANK: dict[str, int] = {"member": 0, "manager": 1, "admin": 2}
+ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
+MEMBER_ID_LIMIT = 255
+_MEMBER_ID = re.compile(rf"[A-Za-z0-9._:@-]{{1,{MEMBER_ID_LIMIT}}}")
+REQUEST_TEXT_LIMIT = 1000
+
+
+class InvalidMemberIdError(ClusterBridgeError):
+    """A member id that cannot be stored (too long, or characters outside the allowed set)."""
 
 
 class UserLike(Protocol):
@@ -32,9 +45,10 @@ def effective_role(user_id: int, record: UserLike | None, settings: Settings) ->
     """The user's role: admin when listed in CLUSTERBRIDGE_ADMINS, else the stored role."""
     if user_id in settings.admin_ids:
         return "admin"
-    if record is not None and record.role in ROLE_RANK:
-        role: Role = record.role  # type: ignore[assignment]
-        return role
+    if record is not None:
+        for role in ROLES:
+            if record.role == role:
+                return role
     return "member"
 
 
@@ -117,3 +131,31 @@ class FloodLimiter:
             del self._seen[user_id]
         for user_id in [u for u, at in self._warned.items() if now - at >= self.limit.period]:
             del self._warned[user_id]
+
+
+def check_member_id(member_id: str) -> str:
+    """The member id, stripped; InvalidMemberIdError unless it is 1-255 of A-Z a-z 0-9 . _ : @ -."""
+    member_id = member_id.strip()
+    if not _MEMBER_ID.fullmatch(member_id):
+        raise InvalidMemberIdError(f"invalid member id (at most {MEMBER_ID_LIMIT} of A-Z a-z 0-9 . _ : @ -)")
+    return member_id
+
+
+async def request_access(state: StateStore, user_id: int, text: str) -> tuple[int, bool]:
+    """Store a request for access: (its id, True), or (the user's open request's id, False)."""
+    pending = await state.access.open_request_of(user_id)
+    if pending is not None:
+        return pending.id, False
+    return await state.access.add(user_id, text[:REQUEST_TEXT_LIMIT]), True
+
+
+async def decide_access(
+    state: StateStore, request_id: int, grant: bool, member_id: str | None = None
+) -> AccessRequestRecord | None:
+    """Grant (linking the user to `member_id`, or to the request itself) or deny an open request, in
+    one transaction; None when there is no open request with that id."""
+    link = check_member_id(member_id) if member_id is not None else f"access-request:{request_id}"
+    decided = await state.access.decide(request_id, grant, link if grant else None)
+    if decided is not None:
+        logger.info("access request %s %s", request_id, "granted" if grant else "denied")
+    return decided

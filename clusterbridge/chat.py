@@ -2,27 +2,43 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+from typing import Any
 
+from clusterbridge.query import format_answer
 from knowledge.assistant import Assistant
+from knowledge.catalogue import text
 from knowledge.config import Settings
-from knowledge.conversation import ConversationService, MemoryHistory
-from knowledge.models import Answer
+from knowledge.models import Answer, Language
+from knowledge.qa import MemoryHistory, QAService
+from knowledge.text import detect_language
 
-CONVERSATION = "terminal"
-HELP = (
-    "Fragen Sie auf Deutsch oder Englisch. /reset vergisst das Gespräch, /quit beendet. "
-    "(Ask in German or English.)"
-)
+THREAD = "terminal"
+
+
+def add_commands(commands: Any) -> None:
+    """Register `chat`."""
+    commands.add_parser("chat", help="talk to the assistant in the terminal").set_defaults(
+        run=run_chat_command
+    )
+
+
+def run_chat_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the terminal chat until EOF or /quit."""
+    return asyncio.run(run_chat(settings))
+
+
+def _banner(language: Language, llm: bool) -> str:
+    mode = text(language, "chat_mode_llm" if llm else "chat_mode_quotes")
+    return text(language, "chat_banner", mode=mode)
 
 
 async def run_chat(settings: Settings) -> int:
     """Read questions from stdin until EOF or /quit; print cited answers."""
-    from knowledge.cli import format_answer
-
-    service = ConversationService(Assistant.from_settings(settings), MemoryHistory())
-    mode = "LLM" if service.assistant.llm_enabled else "ohne LLM: Zitate aus den Dokumenten / no LLM: quotes"
-    print(f"ClusterBridge chat ({mode}). {HELP}")
+    service = QAService(Assistant.from_settings(settings), MemoryHistory())
+    language: Language = "de"
+    print(_banner(language, service.assistant.llm_enabled))
     while True:
         try:
             question = (await asyncio.to_thread(input, "\n> ")).strip()
@@ -34,12 +50,13 @@ async def run_chat(settings: Settings) -> int:
         if question in {"/quit", "/exit", "/q"}:
             return 0
         if question == "/reset":
-            await service.reset(CONVERSATION)
-            print("Gespräch vergessen. / Conversation cleared.")
+            await service.reset(THREAD)
+            print(text(language, "reset_done"))
             continue
+        language = detect_language(question)
         answer: Answer | None = None
         streamed = False
-        async for part in service.stream(CONVERSATION, question):
+        async for part in service.stream(THREAD, question):
             if isinstance(part, Answer):
                 answer = part
             else:
@@ -47,6 +64,7 @@ async def run_chat(settings: Settings) -> int:
                 streamed = True
         if answer is None:
             continue
+        language = answer.language
         if streamed and answer.mode == "llm" and not answer.abstained:
             print("\n" + format_answer(answer.model_copy(update={"answer": ""})).lstrip("\n"))
         else:
