@@ -9,6 +9,7 @@ lower them.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -83,6 +84,18 @@ def open_checked(path: Path, max_bytes: int) -> tuple[io.BufferedReader, os.stat
         handle.close()
         raise
     return handle, info
+
+
+def hash_limited(handle: io.BufferedReader, max_bytes: int) -> str:
+    """SHA-256 of the rest of the file, a block at a time, refused past the limit."""
+    digest = hashlib.sha256()
+    total = 0
+    while block := handle.read(READ_BLOCK):
+        total += len(block)
+        if total > max_bytes:
+            raise DocumentError(f"the file is too large (more than {_mb(max_bytes)})")
+        digest.update(block)
+    return digest.hexdigest()
 
 
 def read_limited(handle: io.BufferedReader, max_bytes: int) -> bytes:

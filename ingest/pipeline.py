@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from tqdm import tqdm
 
 from ingest.chunking import SentenceSplitter, with_title
-from ingest.loaders import READ_BLOCK, MiB, check_stat, limits_key, open_checked, parse_document, read_limited
+from ingest.loaders import check_stat, hash_limited, limits_key, open_checked, parse_document, read_limited
 from ingest.manifest import Manifest
 from ingest.scan import Scan, scan
 from knowledge.config import Settings
@@ -224,6 +224,7 @@ class DocumentIngestor:
             self.manifest.forgive(source)
         if touched:
             self.index.bump_version()
+        report.failed.sort(key=lambda failed: failed.source)
 
     def _fail(self, report: IngestReport, source: str, reason: str) -> None:
         failed = FailedFile(source=source, reason=reason)
@@ -289,16 +290,7 @@ class DocumentIngestor:
         handle, _ = open_checked(path, self.max_bytes)
         with handle:
             if known_digest is not None:
-                digest = hashlib.sha256()
-                total = 0
-                while block := handle.read(READ_BLOCK):
-                    total += len(block)
-                    if total > self.max_bytes:
-                        raise DocumentError(
-                            f"the file is too large (more than {self.max_bytes / MiB:.1f} MB)"
-                        )
-                    digest.update(block)
-                if digest.hexdigest() == known_digest:
+                if hash_limited(handle, self.max_bytes) == known_digest:
                     return None
                 handle.seek(0)
             data = read_limited(handle, self.max_bytes)
@@ -316,7 +308,7 @@ def refuse_prune(folder: Path, removing: int, indexed: int) -> None:
     if removing and (removing == indexed or (removing * 2 > indexed and removing > PRUNE_HANDFUL)):
         raise PruneRefusedError(
             f"refusing to remove {removing} of the {indexed} indexed documents: they are not in "
-            f"{shown(str(folder))} (a wrong or empty folder, or a share that is not mounted?); "
+            f"{shown(str(folder.absolute()))} (a wrong or empty folder, or a share that is not mounted?); "
             "if they are meant to go, run again with --prune"
         )
 

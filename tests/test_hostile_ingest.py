@@ -144,6 +144,25 @@ def test_symlink_loops_and_broken_links_are_reported(
     assert index.sources() == {"hafen.txt", "sub/notiz.md"}
 
 
+def test_a_folder_that_cannot_be_listed_is_reported_and_keeps_its_documents(
+    docs: Path, settings: Settings, index: VectorIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (docs / "sub").mkdir()
+    (docs / "sub" / "notiz.md").write_text("Eine Notiz über Drohnen.", encoding="utf-8")
+    run_ingest(settings, docs, index=index)
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if os.fspath(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = run_ingest(settings, docs, index=index)
+    assert failures(report) == {"sub": "cannot list this folder: Permission denied"}
+    assert report.removed == 0 and index.sources() == {"hafen.txt", "sub/notiz.md"}
+
+
 def test_a_pipe_is_reported_not_waited_for(docs: Path, settings: Settings, index: VectorIndex) -> None:
     os.mkfifo(docs / "pipe.txt")
     report = run_ingest(settings, docs, index=index)
@@ -331,7 +350,7 @@ def test_changed_times_with_the_same_content_are_hashed_in_blocks(
 ) -> None:
     run_ingest(settings, docs, index=index)
     os.utime(docs / "hafen.txt", ns=(1, 1))
-    monkeypatch.setattr(ingest.pipeline, "READ_BLOCK", 16)
+    monkeypatch.setattr(loaders, "READ_BLOCK", 16)
     monkeypatch.setattr(ingest.pipeline, "parse_document", None)  # unchanged content is never parsed
     report = run_ingest(settings, docs, index=index)
     assert (report.unchanged, report.failed) == (1, [])
