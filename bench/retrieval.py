@@ -349,6 +349,11 @@ def evaluate(
     }
 
 
+def in_split(split: str) -> Callable[[Question], bool]:
+    """A filter for one half of the held-out set."""
+    return lambda q: q.split == split
+
+
 def main() -> int:
     """Build the indexes (cached) and print the tables, or their JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -381,7 +386,7 @@ def main() -> int:
         languages = document_languages(docs)
         questions = [q for q in load_heldout(HELDOUT / "questions.yaml") if in_lang(q) and q.split in wanted]
         retriever, assistant = build("heldout", docs, args.rebuild)
-        groups = {split: (lambda q, s=split: q.split == s) for split in ("tune", "test") if split in wanted}
+        groups = {split: in_split(split) for split in ("tune", "test") if split in wanted}
         tables.update(evaluate(retriever, assistant, questions, languages, groups))
     if args.json:
         print(json.dumps(tables, indent=2, ensure_ascii=False))

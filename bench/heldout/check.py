@@ -17,6 +17,7 @@ DOCS = HERE / "docs"
 QUESTIONS = HERE / "questions.yaml"
 KINDS = ("same-language", "cross-language", "two-docs", "trap", "unanswerable")
 ANSWERABLE = ("same-language", "cross-language", "two-docs")
+_PLAIN = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "–": "-"})
 _EN = frozenset(
     [
         "the",
@@ -65,9 +66,7 @@ _DE = frozenset(
 
 def normalise(text: str) -> str:
     """Whitespace collapsed, typographic quotes and dashes made plain."""
-    text = text.translate(
-        str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "–": "-"})
-    )
+    text = text.translate(_PLAIN)
     return re.sub(r"\s+", " ", text).strip()
 
 
