@@ -89,6 +89,7 @@ def build_application(
     stream_interval: float = 1.0,
     typing_delay: float = 0.3,
     rate_limiter: bool = True,
+    read_timeout: float = READ_TIMEOUT,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The configured Application: handlers, error handler, rate limiter, job queue (start_bot does the rest)."""
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -101,8 +102,8 @@ def build_application(
         .concurrent_updates(PerUserUpdateProcessor(64))
         # A slow Bot API answer is waited for (and then retried, see bot.delivery) rather than
         # given up after httpx's default 5 s.
-        .read_timeout(READ_TIMEOUT)
-        .write_timeout(READ_TIMEOUT)
+        .read_timeout(read_timeout)
+        .write_timeout(read_timeout)
     )
     if rate_limiter:
         builder = builder.rate_limiter(MessageRateLimiter(max_retries=3))

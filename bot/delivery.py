@@ -40,12 +40,12 @@ async def with_retries(
     send: Callable[[], Awaitable[T]],
     *,
     attempts: int = ATTEMPTS,
-    backoff: float = BACKOFF,
+    backoff: float | None = None,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> T:
-    """Run `send`; on 429 wait as told, on network errors, timeouts and 5xx back off, and retry up to
-    `attempts` times in all. Other errors (400, 403) are final and raised at once."""
-    delay = backoff
+    """Run `send`; on 429 wait as told, on network errors, timeouts and 5xx back off (from `backoff`,
+    default BACKOFF), and retry up to `attempts` times in all. Other errors (400, 403) are final."""
+    delay = BACKOFF if backoff is None else backoff
     for attempt in range(1, attempts + 1):
         try:
             return await send()

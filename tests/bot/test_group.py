@@ -14,8 +14,14 @@ async def test_unmentioned_chatter_gets_no_reply(harness: BotHarness) -> None:
     harness.fake.send_sticker(BOB, GROUP)
     harness.fake.send_text(BOB, "/foo", GROUP)
     harness.fake.send_text(BOB, "/ask@some_other_bot Was ist der Cross-Cluster Space?", GROUP)
-    await harness.fake.wait_quiet(0.8)
-    assert harness.fake.calls_to("sendMessage", mark) == []
+    # Each user's updates are handled in order: a command each must answer ends the wait.
+    for user in (ALICE, BOB):
+        harness.fake.send_text(user, "/help@clusterbridge_test_bot", GROUP)
+    await harness.fake.wait_for(
+        "sendMessage", lambda _: len(harness.fake.calls_to("sendMessage", mark)) >= 2, after=mark
+    )
+    replies = harness.fake.calls_to("sendMessage", mark)
+    assert len(replies) == 2 and all("/ask" in c.params["text"] for c in replies)  # the two /help
 
 
 async def test_mention_gets_an_answer_as_a_reply(harness: BotHarness) -> None:

@@ -175,6 +175,17 @@ def free_port() -> int:
         return port
 
 
+@dataclass
+class Fault:
+    """An injected failure or delay for the next calls of one method."""
+
+    method: str
+    status: int | None
+    times: int
+    delay: float
+    retry_after: int | None
+
+
 class FakeTelegram:
     """The fake Bot API: start it, point the bot's base_url at `base_url`, inject updates, wait for calls."""
 
@@ -197,6 +208,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.blocked_by: set[int] = set()  # users who have blocked the bot: messages to them fail
+        self._faults: list[Fault] = []
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -249,6 +261,16 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         call = Call(method, params)
+        fault = self._take_fault(method)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.status:
+            call.error = f"injected {fault.status}"
+            self._record(call)
+            body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": call.error}
+            if fault.retry_after is not None:
+                body["parameters"] = {"retry_after": fault.retry_after}
+            return web.json_response(body, status=fault.status)
         handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"api_{method.lower()}", None)
         if handler is None:
             call.error = "Not Found: method not found"
@@ -270,6 +292,26 @@ class FakeTelegram:
         if method.lower() != "getupdates" or result:
             self._record(call)
         return web.json_response({"ok": True, "result": result})
+
+    def fail_next(
+        self,
+        method: str,
+        status: int | None = None,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        retry_after: int | None = None,
+    ) -> None:
+        """The next `times` calls of `method` answer `status` (e.g. 500, 429 with `retry_after`),
+        or, with only `delay`, answer normally after `delay` seconds (a slow Bot API)."""
+        self._faults.append(Fault(method.lower(), status, times, delay, retry_after))
+
+    def _take_fault(self, method: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.method == method.lower() and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
