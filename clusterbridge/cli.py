@@ -20,7 +20,7 @@ from knowledge.errors import ClusterBridgeError
 
 PROG = "clusterbridge"
 GROUPS = (ingest, query, chat, serve)
-QUIET_LOGGERS = ("httpx", "chromadb", "openai", "langchain", "telegram", "apscheduler")
+QUIET_LOGGERS = ("httpx", "chromadb", "openai", "langchain", "telegram", "apscheduler", "pypdf")
 
 
 def parser() -> argparse.ArgumentParser:
