@@ -1,14 +1,8 @@
-"""Every user-facing text in German and English, in one place: the bot, the terminal chat, the answers.
-
-German speaks to business members in one register throughout: "Sie". A key holds both languages side
-by side, so a text cannot exist in one language only (a test checks the placeholders agree).
-"""
+"""The texts of the core features: greeting and help, questions and answers, access, the terminal chat."""
 
 from __future__ import annotations
 
 from knowledge.models import Language
-
-DEFAULT_LANGUAGE: Language = "de"
 
 TEXTS: dict[str, dict[Language, str]] = {
     # -- greeting and help ----------------------------------------------------------------------
@@ -210,14 +204,3 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
 }
 
-
-def language_from_code(code: str | None) -> Language:
-    """The supported language for an IETF code such as Telegram's `language_code` (German by default)."""
-    if code and code.lower().startswith("en"):
-        return "en"
-    return DEFAULT_LANGUAGE
-
-
-def text(language: Language, key: str, **values: object) -> str:
-    """The text `key` in `language`, formatted with `values` (plain text, not escaped)."""
-    return TEXTS[key][language].format(**values)
