@@ -19,6 +19,8 @@ SAMPLE_DOCS = ROOT / "sample" / "docs"
 
 # Variables of the developer's shell must not leak into tests.
 for _name in list(os.environ):
+    if _name.startswith("CLUSTERBRIDGE_TEST_"):  # the test run's own switches
+        continue
     if _name.startswith(("OPENAI_", "TELEGRAM_", "CLUSTERBRIDGE_", "CHROMA_")) or _name == "DATABASE_URL":
         del os.environ[_name]
 
