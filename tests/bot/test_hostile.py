@@ -4,7 +4,7 @@ odd admin arguments, overlong names, a second ingestion beside the bot."""
 from __future__ import annotations
 
 import asyncio
-import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from bot.delivery import retry_seconds
 from knowledge.config import Settings
 from tests.bot.conftest import ADMIN, ALICE, BOB, BotHarness, bot_settings
 from tests.fakes.telegram_server import FakeTelegram, TgUser
-from tests.helpers import run_cli
+from tests.helpers import cli_env, run_cli
 
 QUESTION = "Was ist der Cross-Cluster Space?"
 
@@ -148,15 +148,25 @@ async def test_the_token_never_appears_in_logs_at_verbose(fake: FakeTelegram, in
         "TELEGRAM_API_BASE_URL": fake.base_url,
     }
     process = await asyncio.create_subprocess_exec(
-        *_cli("-v", "bot"),
-        env={**os.environ, **env},
+        sys.executable,
+        "-m",
+        "clusterbridge",
+        "-v",
+        "bot",
+        env=cli_env(**env),
         stderr=asyncio.subprocess.PIPE,
         cwd=indexed_copy.data_dir,
     )
-    await fake.wait_for("deleteWebhook", timeout=60)  # polling starts (empty polls are not recorded)
-    await asyncio.sleep(1.5)
-    process.terminate()
-    _, err = await asyncio.wait_for(process.communicate(), 30)
+    try:
+        await fake.wait_for("deleteWebhook", timeout=60)  # polling starts (empty polls are not recorded)
+        await asyncio.sleep(1.5)
+    finally:
+        process.terminate()
+        try:
+            _, err = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
     log = err.decode()
     assert "getUpdates" in log and "bot***/getUpdates" in log  # verbose, and redacted
     assert fake.token not in log and fake.token.split(":")[1] not in log
@@ -171,16 +181,3 @@ async def test_the_token_never_appears_in_logs_at_verbose(fake: FakeTelegram, in
     code, _, err_line = await run_cli("bot", **env | {"TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"})
     assert code == 1 and "cannot reach the Telegram Bot API at http://127.0.0.1:9/bot" in err_line
     assert len(err_line.strip().splitlines()) == 1
-
-
-def _cli(*args: str) -> list[str]:
-    import sys
-
-    from tests.helpers import ROOT
-
-    return [
-        sys.executable,
-        "-c",
-        f"import sys; sys.path.insert(0, {str(ROOT)!r}); from clusterbridge.cli import main; sys.exit(main())",
-        *args,
-    ]
