@@ -165,3 +165,102 @@ class AccessRequest(Base):
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+EVENT_ORIGINS = ("file", "bot")
+SUBSCRIPTION_KINDS = ("cluster", "topic")
+BROADCAST_STATES = ("draft", "queued", "sending", "done", "cancelled")
+DELIVERY_STATES = ("pending", "sent", "blocked", "failed")
+
+
+class EventRow(Base):
+    """An event: from an events file (`origin` 'file', by `source`) or published in the bot ('bot')."""
+
+    __tablename__ = "events"
+    __table_args__ = (CheckConstraint(_one_of("origin", EVENT_ORIGINS), name="origin"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    cluster: Mapped[str] = mapped_column(String(64), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tz: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    url: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str | None] = mapped_column(String(512), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Rsvp(Base):
+    """A user going to an event."""
+
+    __tablename__ = "event_rsvps"
+
+    event_id: Mapped[str] = mapped_column(String(64), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Subscription(Base):
+    """A user subscribed to a cluster's or a topic's announcements."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", SUBSCRIPTION_KINDS), name="kind"),
+        Index("ix_subscriptions_kind_value", "kind", "value"),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """A message to an audience; `key` makes scheduled ones (reminders) unique."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (CheckConstraint(_one_of("state", BROADCAST_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    """One recipient of one broadcast (the outbox row), written before the first send."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", DELIVERY_STATES), name="state"),
+        UniqueConstraint("broadcast_id", "user_id", name="uq_deliveries_broadcast_id_user_id"),
+        Index("ix_deliveries_state_not_before", "state", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    broadcast_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(300))

@@ -24,7 +24,10 @@ from knowledge.state import (
 from knowledge.state.tables import Base
 from tests.databases import StateDatabase
 
-TABLES = {"users", "history_turns", "sent_answers", "feedback", "access_requests", "alembic_version"}
+TABLES = {
+    *("users", "history_turns", "sent_answers", "feedback", "access_requests", "alembic_version"),
+    *("events", "event_rsvps", "subscriptions", "broadcasts", "deliveries"),
+}
 
 
 # -- migrations -------------------------------------------------------------------------------------
