@@ -15,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from knowledge.state.access import AccessRequests
 from knowledge.state.answers import Answers
 from knowledge.state.db import Repository, current_revision, open_engine
+from knowledge.state.events import Events
 from knowledge.state.history import MAX_TURNS, History
+from knowledge.state.outbox import Outbox
+from knowledge.state.subscriptions import Subscriptions
 from knowledge.state.users import Users
 
 
@@ -28,6 +31,9 @@ class StateStore:
         self.history = History(engine, max_turns)
         self.answers = Answers(engine, self.history)
         self.access = AccessRequests(engine)
+        self.events = Events(engine)
+        self.subscriptions = Subscriptions(engine)
+        self.outbox = Outbox(engine)
         self._meta = Repository(engine)
 
     @classmethod

@@ -71,6 +71,7 @@ class Users(Repository):
                 "first_name": func.coalesce(stmt.excluded.first_name, User.first_name),
                 "language_code": func.coalesce(stmt.excluded.language_code, User.language_code),
                 "last_seen_at": stmt.excluded.last_seen_at,
+                "blocked": False,  # writing again ends "blocked the bot"
             },
         ).returning(*User.__table__.c)
         async with self.session("save a user") as session:
