@@ -1,0 +1,271 @@
+"""Contact suggestions: quality on bench/matching.yaml next to two baselines, and latency over 10,000 profiles.
+
+    python bench/matching.py [--profiles 10000] [--no-latency]
+
+1. Quality: the sample members (sample/members.csv) are indexed with the real local model, then every
+   case of bench/matching.yaml is asked. recall@5 (share of the relevant people among the first five)
+   and MRR@5 for ClusterBridge's suggestions next to keyword BM25 (knowledge.bm25) and plain dense
+   similarity (one vector per profile from offers and expertise, the need or request as the query),
+   alone and with other clusters first. The baselines get the same hard filters (never the asker,
+   never a profile without consent), so the figures compare ranking. Then the count of suggestions
+   that are the asker, without consent or labelled `never` (must be 0) and of cases where the
+   asker's own cluster came before another cluster.
+2. Latency: about --profiles synthetic profiles recombined from the sample's offers, needs and
+   expertise. Embedding some 30,000 distinct texts with the local model would take hours here, so
+   each synthetic text's vector is the normalised mean of its items' real vectors and is put into
+   the embedding cache (EmbeddingCache) beforehand; the index is then built through the normal
+   ProfileIndex.sync. Every case is asked twice without an LLM: p50/p95 per suggestion.
+Indexes and the embedding cache live under bench/out/matching (kept between runs: a second run
+re-embeds nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from knowledge.bm25 import BM25Index  # noqa: E402
+from knowledge.config import Settings  # noqa: E402
+from knowledge.contacts import ProfileIndex, profile_records, text_items  # noqa: E402
+from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, make_embeddings  # noqa: E402
+from knowledge.profiles import MemberProfile, load_members  # noqa: E402
+from knowledge.store import chroma_client  # noqa: E402
+from knowledge.text import detect_language  # noqa: E402
+
+OUT = ROOT / "bench" / "out" / "matching"
+K = 5
+Ranker = Callable[[dict[str, Any]], list[str]]
+
+
+@dataclass
+class Score:
+    """The figures of one ranker over the labelled cases."""
+
+    recall: list[float] = field(default_factory=list)
+    reciprocal: list[float] = field(default_factory=list)
+    violations: int = 0
+    own_cluster_first: int = 0
+
+
+def settings_at(folder: Path) -> Settings:
+    """Settings for a bench data dir, ignoring the environment's LLM keys (local model)."""
+    return Settings(_env_file=None, clusterbridge_data_dir=folder, openai_api_key=None, openai_base_url=None)  # type: ignore[call-arg]
+
+
+def load_cases() -> list[dict[str, Any]]:
+    """The labelled cases."""
+    cases: list[dict[str, Any]] = yaml.safe_load((ROOT / "bench" / "matching.yaml").read_text())["cases"]
+    return cases
+
+
+def evaluate(rank: Ranker, cases: Sequence[dict[str, Any]], profiles: dict[str, MemberProfile]) -> Score:
+    """recall@5, MRR@5 and rule violations of one ranker."""
+    score = Score()
+    for case in cases:
+        top = rank(case)[:K]
+        asker = case.get("member")
+        never = set(case.get("never", []))
+        score.violations += sum(1 for m in top if m == asker or m in never or not profiles[m].consent_contact)
+        own = case.get("cluster") or (profiles[asker].cluster if asker else None)
+        flags = [profiles[m].cluster == own for m in top]
+        score.own_cluster_first += any(a and not b for a, b in zip(flags, flags[1:], strict=False))
+        relevant = set(case["relevant"])
+        if not relevant:
+            continue
+        score.recall.append(len(relevant & set(top)) / len(relevant))
+        first = next((rank for rank, m in enumerate(top, 1) if m in relevant), None)
+        score.reciprocal.append(1.0 / first if first else 0.0)
+    return score
+
+
+class Baselines:
+    """BM25 and plain dense similarity over one text per profile (offers and expertise)."""
+
+    def __init__(self, index: ProfileIndex, profiles: Sequence[MemberProfile]) -> None:
+        self.index = index
+        self.by_id = {p.id: p for p in profiles}
+        self.pool = [p for p in profiles if p.consent_contact]
+        self.docs = [f"{p.offers}. {'; '.join(p.expertise)}" for p in self.pool]
+        self.bm25 = BM25Index(self.docs, [detect_language(doc) for doc in self.docs])
+        self.matrix = np.asarray(index.embeddings.embed_documents(self.docs), dtype=np.float32)
+
+    def text(self, case: dict[str, Any]) -> str:
+        """The need (of a member) or the request."""
+        return str(case.get("query") or self.by_id[case["member"]].needs)
+
+    def keyword(self, case: dict[str, Any]) -> list[str]:
+        """BM25 ranking."""
+        text = self.text(case)
+        hits = self.bm25.search(text, detect_language(text), len(self.pool))
+        return [self.pool[i].id for i, _ in hits if self.pool[i].id != case.get("member")]
+
+    def dense(self, case: dict[str, Any], cross_cluster: bool = False) -> list[str]:
+        """Cosine ranking, optionally other clusters first."""
+        vector = self.index.query_vectors([self.text(case)])[0]
+        order = np.argsort(-(self.matrix @ vector), kind="stable")
+        ranked = [self.pool[i].id for i in order if self.pool[i].id != case.get("member")]
+        own = case.get("cluster") or (self.by_id[case["member"]].cluster if case.get("member") else None)
+        if cross_cluster and own:
+            ranked.sort(key=lambda m: self.by_id[m].cluster == own)
+        return ranked
+
+
+def ours(index: ProfileIndex) -> Ranker:
+    """ClusterBridge's suggestions as a ranker."""
+
+    def rank(case: dict[str, Any]) -> list[str]:
+        result = index.suggest(
+            member_id=case.get("member"), query=case.get("query"), cluster=case.get("cluster"), k=K
+        )
+        return [s.member_id for s in result.suggestions]
+
+    return rank
+
+
+def quality(embeddings: CachedEmbeddings) -> tuple[ProfileIndex, list[MemberProfile]]:
+    """Index the sample members and print the quality table."""
+    loaded = load_members(ROOT / "sample" / "members.csv")
+    assert not loaded.errors, loaded.errors
+    index = ProfileIndex(chroma_client(settings_at(OUT / "quality")), embeddings)
+    started = time.monotonic()
+    report = index.sync(loaded.profiles)
+    print(
+        f"{len(loaded.profiles)} sample profiles indexed in {time.monotonic() - started:.1f} s"
+        f" ({report.embedded} texts embedded by the model)"
+    )
+    cases = load_cases()
+    by_id = {p.id: p for p in loaded.profiles}
+    base = Baselines(index, loaded.profiles)
+    rankers: list[tuple[str, Ranker]] = [
+        ("keyword BM25", base.keyword),
+        ("dense similarity", base.dense),
+        ("dense, other clusters first", lambda case: base.dense(case, cross_cluster=True)),
+        ("ClusterBridge contacts", ours(index)),
+    ]
+    members = sum(1 for c in cases if c.get("member"))
+    print(f"{len(cases)} cases ({members} members, {len(cases) - members} requests in words)")
+    print(f"{'ranker':30} {'recall@5':>9} {'MRR@5':>7} {'violations':>11} {'own cluster first':>18}")
+    for name, rank in rankers:
+        s = evaluate(rank, cases, by_id)
+        print(
+            f"{name:30} {statistics.mean(s.recall):9.3f} {statistics.mean(s.reciprocal):7.3f}"
+            f" {s.violations:11d} {s.own_cluster_first:18d}"
+        )
+    for kind in ("member", "query"):
+        subset = [c for c in cases if c.get(kind)]
+        s = evaluate(ours(index), subset, by_id)
+        print(
+            f"  ClusterBridge, {kind} cases only: recall@5 {statistics.mean(s.recall):.3f},"
+            f" MRR@5 {statistics.mean(s.reciprocal):.3f}"
+        )
+    return index, loaded.profiles
+
+
+def synthesize(profiles: Sequence[MemberProfile], count: int, seed: int = 5) -> list[MemberProfile]:
+    """`count` profiles recombined from the sample's offer and need items and expertise."""
+    rng = random.Random(seed)
+    offers = sorted({item for p in profiles for item in text_items(p.offers)})
+    needs = sorted({item for p in profiles for item in text_items(p.needs)})
+    expertise = sorted({p.expertise for p in profiles if p.expertise})
+    clusters = sorted({p.cluster for p in profiles})
+    return [
+        MemberProfile(
+            id=f"syn-{number:05d}",
+            name=f"Synthetic Person {number}",
+            organization=f"Synthetic Organisation {number // 3}",
+            cluster=rng.choice(clusters),
+            expertise=rng.choice(expertise),
+            offers="; ".join(rng.sample(offers, rng.choice((1, 1, 2)))),
+            needs="; ".join(rng.sample(needs, rng.choice((1, 1, 2)))),
+            consent_contact=rng.random() < 0.85,
+        )
+        for number in range(count)
+    ]
+
+
+def seed_cache(embeddings: CachedEmbeddings, synthetic: Sequence[MemberProfile]) -> int:
+    """Put a synthesized vector (mean of its items' real vectors) for every new text into the cache."""
+    texts = {text for p in synthetic for _, text, meta in profile_records(p) if meta["field"] != "profile"}
+    cache, model = embeddings.cache, embeddings.model_id
+    known = cache.get_many(model, [EmbeddingCache.digest(t) for t in texts])
+    missing = [t for t in texts if EmbeddingCache.digest(t) not in known]
+    items = sorted({item for t in missing for item in text_items(t)})
+    vectors = dict(zip(items, embeddings.embed_documents(items), strict=True))  # cached from the sample
+    fresh: dict[str, list[float]] = {}
+    for text in missing:
+        parts = [vectors[item] for item in text_items(text) if item in vectors]
+        mean = np.mean(np.asarray(parts, dtype=np.float32), axis=0)
+        fresh[EmbeddingCache.digest(text)] = (mean / np.linalg.norm(mean)).tolist()
+    cache.put_many(model, fresh)
+    return len(fresh)
+
+
+def latency(embeddings: CachedEmbeddings, sample: Sequence[MemberProfile], count: int) -> None:
+    """p50/p95 of one suggestion over about `count` profiles, without an LLM."""
+    synthetic = synthesize(sample, count - len(sample))
+    seeded = seed_cache(embeddings, synthetic)
+    index = ProfileIndex(chroma_client(settings_at(OUT / "latency")), embeddings)
+    started = time.monotonic()
+    report = index.sync([*sample, *synthetic])
+    print(
+        f"large index: {len(sample) + len(synthetic)} profiles ({len(report.added)} added,"
+        f" {len(report.unchanged)} unchanged) in {time.monotonic() - started:.1f} s;"
+        f" {seeded} vectors synthesized, {report.embedded} embedded by the model"
+    )
+    started = time.monotonic()
+    again = index.sync([*sample, *synthetic])
+    print(
+        f"large index, unchanged run: {len(again.unchanged)} profiles in {time.monotonic() - started:.2f} s"
+    )
+    cases = load_cases()
+    rank = ours(index)
+    rank(cases[0])  # warm-up
+    timings: dict[str, list[float]] = {"member": [], "query": []}
+    for case in cases * 2:
+        started = time.perf_counter()
+        rank(case)
+        timings["member" if case.get("member") else "query"].append((time.perf_counter() - started) * 1000)
+    for kind, values in [*timings.items(), ("all", timings["member"] + timings["query"])]:
+        values = sorted(values)
+        p95 = values[int(0.95 * (len(values) - 1))]
+        print(
+            f"suggestion over {len(sample) + len(synthetic)} profiles, {kind} ({len(values)}):"
+            f" p50 {statistics.median(values):.0f} ms, p95 {p95:.0f} ms, max {values[-1]:.0f} ms"
+        )
+    started = time.perf_counter()
+    for case in cases:
+        if case.get("query"):
+            embeddings.embed_query(case["query"])
+    share = (time.perf_counter() - started) * 1000 / len(timings["query"]) * 2
+    print(f"  of which embedding a request with the local model: about {share:.0f} ms")
+
+
+def main() -> int:
+    """Run both parts and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--no-latency", action="store_true")
+    args = parser.parse_args()
+    settings = settings_at(OUT / "quality")
+    embeddings = make_embeddings(settings)
+    _, sample = quality(embeddings)
+    if not args.no_latency:
+        latency(embeddings, sample, args.profiles)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,537 @@
+"""Cross-cluster contacts: profiles in their own Chroma collection, needs matched to offers, with reasons.
+
+Each profile is stored as separately searchable texts (`<id>:offers`, `<id>:needs`, `<id>:expertise`,
+plus `<id>:offers:<n>` for each item of a text that lists several) and one `<id>:profile` record that
+carries the content hash. A need is embedded as an E5 *query* and searched among offers and expertise
+embedded as *passages*, and an offer among needs, so the asymmetric model compares what someone looks
+for with what others describe. A profile scores its best text plus a smaller share of the mean over its
+fields; other clusters rank before the asker's own, at most two people per organisation come first, and
+a profile without consent is never read from the index for a suggestion at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import chromadb
+import numpy as np
+from pydantic import BaseModel, Field
+
+from knowledge.clusters import DEFAULT_CLUSTERS
+from knowledge.config import Settings
+from knowledge.contact_intent import is_contact_request, request_topic
+from knowledge.embeddings import CachedEmbeddings, make_embeddings
+from knowledge.errors import ClusterBridgeError, StoreError
+from knowledge.models import Language
+from knowledge.profiles import MemberProfile
+from knowledge.store import chroma_client, collection_name
+from knowledge.text import detect_language
+
+__all__ = [
+    "IndexReport",
+    "ProfileIndex",
+    "Suggestion",
+    "Suggestions",
+    "UnknownMemberError",
+    "is_contact_request",
+    "request_topic",
+]
+
+ProbeKind = Literal["request", "need", "offer"]
+TEXT_FIELDS = ("offers", "needs", "expertise")
+SUPPLY = ("offers", "expertise")  # what a need or a request is matched against
+MEAN_WEIGHT = 0.25  # share of the mean over a profile's fields next to its best text
+NEAREST = 200  # nearest texts (all probes of one search together) read from Chroma
+CANDIDATES = 60  # members among them that are scored exactly
+MAX_ITEMS = 8  # items of one text indexed separately
+LAYOUT = 1  # the records' layout: profiles indexed with another are rewritten (from the cache)
+MAX_PER_ORGANISATION = 2
+QUOTE_CHARS = 110
+_PAGE = 2000
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_HANDLE = re.compile(r"(?<![\w.])@[A-Za-z]\w{3,31}\b")
+_ITEM_SPLIT = re.compile(r"\s*;\s*|(?<=[.!?])\s+|\n+")
+
+
+class UnknownMemberError(ClusterBridgeError):
+    """No indexed profile has this id."""
+
+
+class Suggestion(BaseModel):
+    """One suggested contact: the contract's fields, plus the organisation for display (not in the JSON)."""
+
+    member_id: str
+    name: str
+    cluster: str
+    reason: str
+    score: float
+    organization: str = Field(default="", exclude=True)
+
+
+class Suggestions(BaseModel):
+    """`clusterbridge contacts --json`: best first."""
+
+    suggestions: list[Suggestion] = Field(default_factory=list)
+
+
+class IndexReport(BaseModel):
+    """What an index update did, by member id; `embedded` counts texts the model had to embed."""
+
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    embedded: int = 0
+
+
+@dataclass(frozen=True)
+class _Text:
+    """One stored text of a profile."""
+
+    member_id: str
+    field: str
+    text: str
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """A vector the asker searches with, and the words it stands for."""
+
+    kind: ProbeKind
+    text: str
+    vector: np.ndarray
+
+
+@dataclass
+class _Match:
+    """A candidate's score and the pair of texts that earned it."""
+
+    member_id: str
+    score: float
+    probe: _Probe
+    matched: _Text
+    meta: dict[str, Any]
+
+
+def scrub(text: str) -> str:
+    """Text without email addresses or @handles, so no reason can quote one."""
+    return _HANDLE.sub("[Telegram]", _EMAIL.sub("[E-Mail]", text)).strip()
+
+
+def text_items(text: str) -> list[str]:
+    """The items of a text that lists several (separated by `;`, sentences or lines)."""
+    items = [item.strip(" ,.") for item in _ITEM_SPLIT.split(text)]
+    return list(dict.fromkeys(item for item in items if len(item) > 2))
+
+
+def _noise_vector(member_id: str, dimension: int) -> list[float]:
+    """A deterministic unit vector for a profile record (never searched; keeps the HNSW graph sane)."""
+    seed = int.from_bytes(hashlib.sha256(member_id.encode("utf-8")).digest()[:8], "big")
+    vector = np.random.default_rng(seed).standard_normal(dimension)
+    return (vector / np.linalg.norm(vector)).astype(np.float32).tolist()
+
+
+def profile_records(profile: MemberProfile) -> list[tuple[str, str, dict[str, Any]]]:
+    """(id, text, metadata) of every record of a profile; the email is never part of them."""
+    base: dict[str, Any] = {
+        "member_id": profile.id,
+        "name": profile.name,
+        "organization": profile.organization,
+        "cluster": profile.cluster,
+        "consent": profile.consent_contact,
+        "languages": ";".join(profile.languages),
+        "hash": profile.content_hash(),
+        "layout": LAYOUT,
+    }
+    card = scrub(
+        " · ".join(part for part in (profile.name, profile.role_title, profile.organization) if part)
+    )
+    records = [(f"{profile.id}:profile", card, {**base, "field": "profile", "part": 0})]
+    texts = {"offers": profile.offers, "needs": profile.needs, "expertise": "; ".join(profile.expertise)}
+    for field in TEXT_FIELDS:
+        text = scrub(texts[field])
+        if not text:
+            continue
+        records.append((f"{profile.id}:{field}", text, {**base, "field": field, "part": 0}))
+        items = text_items(text)[:MAX_ITEMS] if field != "expertise" else []
+        records[0][2][f"items_{field}"] = len(items) if len(items) > 1 else 0
+        if len(items) > 1:
+            records.extend(
+                (f"{profile.id}:{field}:{n}", item, {**base, "field": field, "part": n})
+                for n, item in enumerate(items, 1)
+            )
+    return records
+
+
+def reference_texts() -> list[str]:
+    """Texts that stand for what the index holds: each default cluster's description and topics."""
+    return [f"{c.description}: {', '.join(c.topics)}" for c in DEFAULT_CLUSTERS]
+
+
+def _quote(text: str) -> str:
+    """A text short enough to quote in one sentence."""
+    text = " ".join(text.split())
+    if len(text) <= QUOTE_CHARS:
+        return text
+    cut = text[:QUOTE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut} …"
+
+
+def reason(language: Language, probe: ProbeKind, asked: str, field: str, matched: str, name: str) -> str:
+    """One sentence in the asker's language that quotes what matched."""
+    a, m = _quote(asked), _quote(matched)
+    if language == "de":
+        first = f"Sie bieten „{a}“ an" if probe == "offer" else f"Sie suchen „{a}“"
+        if field == "needs":
+            return f"{first}; {name} sucht „{m}“."
+        if field == "expertise":
+            return f"{first}; {name} kennt sich aus mit „{m}“."
+        return f"{first}; {name} bietet „{m}“ an."
+    first = f"You offer “{a}”" if probe == "offer" else f"You are looking for “{a}”"
+    if field == "needs":
+        return f"{first}; {name} is looking for “{m}”."
+    if field == "expertise":
+        return f"{first}; {name} has expertise in “{m}”."
+    return f"{first}; {name} offers “{m}”."
+
+
+def _centered(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Vectors minus the model's mean direction, renormalised (E5's similarities all sit near 0.8)."""
+    shifted = vectors - center
+    norms = np.linalg.norm(shifted, axis=-1, keepdims=True)
+    return np.asarray(shifted / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def _profile_score(
+    probes: Sequence[_Probe], texts: Sequence[_Text], centers: tuple[np.ndarray, np.ndarray]
+) -> tuple[float, _Probe, _Text]:
+    """Best probe: its best text plus MEAN_WEIGHT times the mean of its best text per field."""
+    queries = _centered(np.stack([probe.vector for probe in probes]), centers[0])
+    passages = _centered(np.stack([text.vector for text in texts]), centers[1])
+    matrix = queries @ passages.T
+    fields = sorted({text.field for text in texts})
+    columns = {field: [i for i, text in enumerate(texts) if text.field == field] for field in fields}
+    best: tuple[float, _Probe, _Text] | None = None
+    for row, probe in enumerate(probes):
+        per_field = [float(matrix[row, columns[field]].max()) for field in fields]
+        score = (max(per_field) + MEAN_WEIGHT * float(np.mean(per_field))) / (1.0 + MEAN_WEIGHT)
+        if best is None or score > best[0]:
+            best = (score, probe, texts[int(np.argmax(matrix[row]))])
+    assert best is not None
+    return best
+
+
+def diversify(ranked: Sequence[_Match], organizations: dict[str, str], cap: int) -> list[_Match]:
+    """At most `cap` people per organisation before everyone else; the rest keep their order after."""
+    counts: dict[str, int] = {}
+    first: list[_Match] = []
+    later: list[_Match] = []
+    for match in ranked:
+        organization = organizations.get(match.member_id, "").strip().lower() or f"#{match.member_id}"
+        counts[organization] = counts.get(organization, 0) + 1
+        (first if counts[organization] <= cap else later).append(match)
+    return first + later
+
+
+class ProfileIndex:
+    """Member profiles in their own Chroma collection (never the documents' one)."""
+
+    def __init__(self, client: chromadb.ClientAPI, embeddings: CachedEmbeddings) -> None:
+        self.client = client
+        self.embeddings = embeddings
+        self.name = collection_name(embeddings.model_id, "profiles")
+        try:
+            self.collection = client.get_or_create_collection(
+                self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {self.name}: {exc}") from exc
+        self._dimension: int | None = None
+        self._centers: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProfileIndex:
+        """The profile index of the configured data dir or Chroma server and embedding model."""
+        return cls(chroma_client(settings), make_embeddings(settings))
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def hashes(self) -> dict[str, str]:
+        """Content hash of every indexed profile, by member id ("outdated" when its records need rewriting)."""
+        found: dict[str, str] = {}
+        offset = 0
+        while True:
+            page = self.collection.get(
+                where={"field": "profile"}, include=["metadatas"], limit=_PAGE, offset=offset
+            )
+            for meta in page["metadatas"] or []:
+                current = meta.get("layout") == LAYOUT  # records of an older layout count as changed
+                found[str(meta["member_id"])] = str(meta["hash"]) if current else "outdated"
+            if len(page["ids"]) < _PAGE:
+                return found
+            offset += _PAGE
+
+    def count(self) -> int:
+        """How many profiles are indexed."""
+        return len(self.hashes())
+
+    def sync(self, profiles: Sequence[MemberProfile]) -> IndexReport:
+        """Make the index hold exactly `profiles` (a whole import): profiles not among them leave it."""
+        report = self.upsert(profiles)
+        keep = {profile.id for profile in profiles}
+        report.removed = sorted(set(self.hashes()) - keep)
+        self.remove(report.removed)
+        return report
+
+    def upsert(self, profiles: Sequence[MemberProfile]) -> IndexReport:
+        """Add or replace these profiles; an unchanged one (same content hash) is not touched."""
+        known = self.hashes()
+        report = IndexReport()
+        todo: list[MemberProfile] = []
+        for profile in profiles:
+            previous = known.get(profile.id)
+            if previous == profile.content_hash():
+                report.unchanged.append(profile.id)
+                continue
+            (report.changed if previous else report.added).append(profile.id)
+            todo.append(profile)
+        before = self.embeddings.computed
+        self._write(todo, replace=report.changed)
+        if todo:
+            self.centers()  # now, so that the first suggestion does not wait for it
+        report.embedded = self.embeddings.computed - before
+        return report
+
+    def _write(self, profiles: Sequence[MemberProfile], replace: Sequence[str]) -> None:
+        """Embed (through the cache) and store the records of `profiles`, replacing their old ones."""
+        if not profiles:
+            return
+        records = [record for profile in profiles for record in profile_records(profile)]
+        texts = [(i, text) for i, (rid, text, meta) in enumerate(records) if meta["field"] != "profile"]
+        vectors = dict(
+            zip((i for i, _ in texts), self.embeddings.embed_documents([t for _, t in texts]), strict=True)
+        )
+        dimension = len(next(iter(vectors.values()))) if vectors else self.dimension()
+        embeddings = [
+            vectors[i] if i in vectors else _noise_vector(meta["member_id"], dimension)
+            for i, (_, _, meta) in enumerate(records)
+        ]
+        self.remove(replace)
+        try:
+            for start in range(0, len(records), _PAGE):
+                part = slice(start, start + _PAGE)
+                self.collection.upsert(
+                    ids=[rid for rid, _, _ in records[part]],
+                    documents=[text for _, text, _ in records[part]],
+                    metadatas=[meta for _, _, meta in records[part]],
+                    embeddings=embeddings[part],  # type: ignore[arg-type]
+                )
+        except ClusterBridgeError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"cannot write to collection {self.name}: {exc}") from exc
+
+    def dimension(self) -> int:
+        """The embedding model's dimension (one cached embedding to find out)."""
+        if self._dimension is None:
+            self._dimension = len(self.embeddings.embed_documents(["passage"])[0])
+        return self._dimension
+
+    def centers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The model's mean query and passage directions, from the clusters' descriptions and topics.
+
+        Subtracting them before comparing spreads E5's similarities (which all sit near 0.8) and lets
+        specific matches stand out; computed once per model (the texts are cached like passages).
+        """
+        if self._centers is None:
+            texts = reference_texts()
+            passages = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+            self._centers = (np.mean(self.query_vectors(texts), axis=0), passages.mean(axis=0))
+        return self._centers
+
+    def remove(self, member_ids: Iterable[str]) -> int:
+        """Remove every record of these members; returns how many records went."""
+        ids = list(member_ids)
+        removed = 0
+        for start in range(0, len(ids), 500):
+            where = {"member_id": {"$in": ids[start : start + 500]}}
+            record_ids = self.collection.get(where=where, include=[])["ids"]
+            if record_ids:
+                self.collection.delete(ids=record_ids)
+                removed += len(record_ids)
+        return removed
+
+    # -- reading ---------------------------------------------------------------------------------
+    # Filtered Chroma queries scan metadata (slow over 10,000 profiles), so the nearest texts are
+    # found without a filter and everything else is fetched by id; consent is checked on the
+    # profile record, which is read afresh for every suggestion.
+
+    def _profiles(self, member_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Profile metadata by member id (only those indexed)."""
+        if not member_ids:
+            return {}
+        page = self.collection.get(ids=[f"{m}:profile" for m in member_ids], include=["metadatas"])
+        return {str(meta["member_id"]): dict(meta) for meta in page["metadatas"] or []}
+
+    def _texts(self, profiles: dict[str, dict[str, Any]], fields: Sequence[str]) -> dict[str, list[_Text]]:
+        """These members' stored texts of these fields, with vectors, by member."""
+        ids = [
+            f"{member}:{field}" + (f":{n}" if n else "")
+            for member, meta in profiles.items()
+            for field in fields
+            for n in range(int(meta.get(f"items_{field}", 0)) + 1)
+        ]
+        found: dict[str, list[_Text]] = {}
+        if not ids:
+            return found
+        page = self.collection.get(ids=ids, include=["embeddings", "metadatas", "documents"])
+        rows = zip(page["metadatas"] or [], page["documents"] or [], page["embeddings"], strict=True)  # type: ignore[arg-type]
+        for meta, text, vector in rows:
+            member = str(meta["member_id"])
+            found.setdefault(member, []).append(
+                _Text(member, str(meta["field"]), text or "", np.asarray(vector, dtype=np.float32))
+            )
+        return found
+
+    def _member(self, member_id: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """A member's profile metadata and their (field, text) needs and offers."""
+        profile = self._profiles([member_id]).get(member_id)
+        if profile is None:
+            raise UnknownMemberError(f"no member with id {member_id!r} is indexed")
+        texts = self._texts({member_id: profile}, ("needs", "offers")).get(member_id, [])
+        return profile, [(text.field, text.text) for text in texts]
+
+    def query_vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """E5 query vectors of stored texts, cached like passages (under the model id plus `#query`)."""
+        cache, model = self.embeddings.cache, f"{self.embeddings.model_id}#query"
+        digests = [cache.digest(text) for text in texts]
+        known = cache.get_many(model, digests)
+        fresh = {
+            d: self.embeddings.inner.embed_query(t)
+            for d, t in zip(digests, texts, strict=True)
+            if d not in known
+        }
+        if fresh:
+            cache.put_many(model, fresh)
+            known.update(fresh)
+        return [np.asarray(known[d], dtype=np.float32) for d in digests]
+
+    def _nearest(self, probes: Sequence[_Probe], fields: Sequence[str], skip: Collection[str]) -> list[str]:
+        """Members (not skipped) with a text of these fields among the nearest to any probe, nearest first."""
+        size = self.collection.count()
+        if not size:
+            return []
+        result = self.collection.query(
+            query_embeddings=[probe.vector for probe in probes],  # type: ignore[misc]
+            n_results=min(NEAREST, size),
+            include=["metadatas", "distances"],
+        )
+        pairs = sorted(
+            (distance, str(meta["member_id"]))
+            for metas, distances in zip(result["metadatas"] or [], result["distances"] or [], strict=True)
+            for meta, distance in zip(metas, distances, strict=True)
+            if meta["field"] in fields and meta["consent"] is True and meta["member_id"] not in skip
+        )
+        return list(dict.fromkeys(member for _, member in pairs))[:CANDIDATES]
+
+    def _match(
+        self, probes: Sequence[_Probe], fields: Sequence[str], skip: Collection[str]
+    ) -> dict[str, _Match]:
+        """Every consenting candidate for these probes with its score and best pair of texts."""
+        if not probes:
+            return {}
+        profiles = {
+            member: meta
+            for member, meta in self._profiles(self._nearest(probes, fields, skip)).items()
+            if meta.get("consent") is True
+        }
+        centers = self.centers()
+        matches: dict[str, _Match] = {}
+        for member, texts in self._texts(profiles, fields).items():
+            score, probe, matched = _profile_score(probes, texts, centers)
+            matches[member] = _Match(member, score, probe, matched, profiles[member])
+        return matches
+
+    def suggest(
+        self,
+        member_id: str | None = None,
+        query: str | None = None,
+        cluster: str | None = None,
+        k: int = 5,
+        language: Language | None = None,
+        exclude: Collection[str] = (),
+    ) -> Suggestions:
+        """Contacts for a member (their needs and offers) or for a request in words, best first.
+
+        `member_id` alone: the member's needs against others' offers and expertise, and their offers
+        against others' needs. `query`: the request against offers and expertise; with `member_id` too,
+        that member is the asker. `cluster` is the asker's own cluster (the member's by default): other
+        clusters come first. The asker, `exclude` and profiles without consent are never suggested.
+        """
+        if not member_id and not (query and query.strip()):
+            raise ClusterBridgeError("contacts need a member id or a request text")
+        skip = set(exclude) | ({member_id} if member_id else set())
+        if query and query.strip():
+            if member_id and cluster is None:
+                cluster = str(self._member(member_id)[0]["cluster"])
+            topic = scrub(request_topic(query))
+            language = language or detect_language(query)
+            vector = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
+            matches = self._match([_Probe("request", topic, vector)], SUPPLY, skip)
+        else:
+            assert member_id is not None
+            profile, own = self._member(member_id)
+            cluster = cluster or str(profile["cluster"])
+            language = language or _asker_language(profile, own)
+            vectors = self.query_vectors([text for _, text in own])
+            probes = [
+                _Probe("need" if field == "needs" else "offer", text, vector)
+                for (field, text), vector in zip(own, vectors, strict=True)
+            ]
+            matches = self._match([p for p in probes if p.kind == "need"], SUPPLY, skip)
+            reverse = self._match([p for p in probes if p.kind == "offer"], ("needs",), skip)
+            for other, match in reverse.items():
+                if other not in matches or match.score > matches[other].score:
+                    matches[other] = match
+        return _rank(list(matches.values()), cluster, language, k)
+
+
+def _rank(matches: Sequence[_Match], cluster: str | None, language: Language, k: int) -> Suggestions:
+    """Other clusters first, at most two per organisation ahead of the rest, reasons for the top k."""
+    ranked = sorted(matches, key=lambda m: (-m.score, m.member_id))
+    others = [m for m in ranked if m.meta["cluster"] != cluster]
+    own = [m for m in ranked if m.meta["cluster"] == cluster]
+    organizations = {m.member_id: str(m.meta.get("organization", "")) for m in ranked}
+    ordered = diversify(others, organizations, MAX_PER_ORGANISATION)
+    ordered += diversify(own, organizations, MAX_PER_ORGANISATION)
+    suggestions = []
+    for match in ordered[: max(k, 0)]:
+        name = str(match.meta["name"])
+        said = reason(
+            language, match.probe.kind, match.probe.text, match.matched.field, match.matched.text, name
+        )
+        suggestions.append(
+            Suggestion(
+                member_id=match.member_id,
+                name=name,
+                cluster=str(match.meta["cluster"]),
+                organization=str(match.meta.get("organization", "")),
+                score=round(match.score, 4),
+                reason=said,
+            )
+        )
+    return Suggestions(suggestions=suggestions)
+
+
+def _asker_language(profile: dict[str, Any], texts: Sequence[tuple[str, str]]) -> Language:
+    """The member's language: the only one they list, else the language of their needs."""
+    languages = [part for part in str(profile.get("languages", "")).split(";") if part]
+    if len(languages) == 1 and languages[0] in ("de", "en"):
+        return "en" if languages[0] == "en" else "de"
+    needs = " ".join(text for field, text in texts if field == "needs") or " ".join(text for _, text in texts)
+    return detect_language(needs)
