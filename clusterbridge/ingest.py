@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clusterbridge import chat, serve
+from clusterbridge import chat, events, serve
 from ingest.pipeline import IngestReport, run_ingest, shown
 from knowledge.config import Settings
 from knowledge.errors import ClusterBridgeError
@@ -21,7 +21,7 @@ def add_commands(commands: Any) -> None:
     cmd = commands.add_parser("ingest", help="index documents (incremental)")
     cmd.add_argument("--docs", type=Path, help="folder of .txt/.md/.html/.pdf/.docx files")
     cmd.add_argument("--members", type=Path, help="members.csv or .yaml")
-    cmd.add_argument("--events", type=Path, help="events.yaml")
+    cmd.add_argument("--events", type=Path, help="events.yaml or .ics")
     cmd.add_argument("--clusters", type=Path, help="clusters.yaml")
     cmd.add_argument(
         "--prune", action="store_true", help="allow a run that removes all or most indexed documents"
@@ -45,9 +45,14 @@ def print_report(report: IngestReport, summary_to_stdout: bool = True) -> None:
 
 def run_ingest_command(settings: Settings, args: argparse.Namespace) -> int:
     """Index what the flags name."""
-    for flag in ("members", "events", "clusters"):
+    for flag in ("members", "clusters"):
         if getattr(args, flag) is not None:
             raise ClusterBridgeError(f"--{flag} is not supported by this version yet; only --docs is")
+    status = 0
+    if args.events is not None:
+        status = events.run_events_ingest(settings, args.events, args.json)
+        if args.docs is None:
+            return status
     if args.docs is None:
         raise ClusterBridgeError("nothing to ingest: pass --docs DIR")
     refuse_while_served(settings)
@@ -55,7 +60,7 @@ def run_ingest_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(report.model_dump_json())
     print_report(report, summary_to_stdout=not args.json)
-    return 1 if report.failed else 0
+    return 1 if report.failed else status
 
 
 def run_start(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
     # Retrieval
     clusterbridge_top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
     clusterbridge_max_file_mb: float = Field(default=20.0, gt=0, le=1024, allow_inf_nan=False)
+
+    # Events and broadcasts
+    clusterbridge_reminders: str = Field(
+        default="24h,1h", pattern=r"^\s*\d+\s*[mhd]\s*(,\s*\d+\s*[mhd]\s*)*$"
+    )
+    clusterbridge_broadcast_rate: float = Field(default=25.0, gt=0, le=30, allow_inf_nan=False)
 
     @field_validator(
         "telegram_bot_token",
@@ -110,6 +117,13 @@ class Settings(BaseSettings):
                 f"(CLUSTERBRIDGE_DATA_DIR): {exc.strerror or exc}"
             ) from exc
         return self.clusterbridge_data_dir
+
+    @property
+    def reminder_offsets(self) -> tuple[timedelta, ...]:
+        """How long before an event its reminders go out (CLUSTERBRIDGE_REMINDERS, e.g. "24h,1h")."""
+        units = {"m": "minutes", "h": "hours", "d": "days"}
+        parts = (p.strip().replace(" ", "") for p in self.clusterbridge_reminders.split(","))
+        return tuple(timedelta(**{units[p[-1]]: int(p[:-1])}) for p in parts if p)
 
     @property
     def sqlalchemy_url(self) -> str:

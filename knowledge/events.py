@@ -167,7 +167,9 @@ def parse_yaml(text: str, clusters: frozenset[str] | None = None) -> Parsed:
         data = yaml.safe_load(text)
         node = yaml.compose(text)
     except yaml.YAMLError as exc:
-        raise EventFileError(f"not valid YAML: {str(exc).splitlines()[0]}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise EventFileError(f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
     entries = data.get("events") if isinstance(data, dict) else data
     if not isinstance(entries, list):
         raise EventFileError("expected a list under 'events:'")
