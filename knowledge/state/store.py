@@ -17,7 +17,9 @@ from knowledge.state.answers import Answers
 from knowledge.state.db import Repository, current_revision, open_engine
 from knowledge.state.events import Events
 from knowledge.state.history import MAX_TURNS, History
+from knowledge.state.introductions import Introductions
 from knowledge.state.outbox import Outbox
+from knowledge.state.profiles import Profiles
 from knowledge.state.subscriptions import Subscriptions
 from knowledge.state.users import Users
 
@@ -34,6 +36,8 @@ class StateStore:
         self.events = Events(engine)
         self.subscriptions = Subscriptions(engine)
         self.outbox = Outbox(engine)
+        self.profiles = Profiles(engine)
+        self.introductions = Introductions(engine)
         self._meta = Repository(engine)
 
     @classmethod

@@ -202,7 +202,9 @@ class Rsvp(Base):
 
     __tablename__ = "event_rsvps"
 
-    event_id: Mapped[str] = mapped_column(String(64), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -264,3 +266,71 @@ class Delivery(Base):
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+# -- member profiles and introductions (the contacts feature) ---------------------------------------
+
+INTRODUCTION_STATUSES = ("pending", "accepted", "declined", "expired")
+
+
+class Profile(Base):
+    """A member profile from members.csv, with what the member changed in the bot.
+
+    `imported` holds the admin file's values of the member-editable fields at the last import, so
+    that the next import can tell which fields the admin changed (those win) from fields only the
+    member changed (those stay).
+    """
+
+    __tablename__ = "profiles"
+
+    member_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    organization: Mapped[str] = mapped_column(String(320), default="")
+    cluster: Mapped[str] = mapped_column(String(64), index=True)
+    role_title: Mapped[str] = mapped_column(String(320), default="")
+    expertise: Mapped[list[str]] = mapped_column(JSON)
+    offers: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    bot_role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    imported: Mapped[dict[str, Any]] = mapped_column(JSON)
+    edited: Mapped[list[str]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_profiles_telegram_username_lower", func.lower(Profile.telegram_username))
+
+
+class ForgottenMember(Base):
+    """A member who used /forget: later imports skip the id until an admin lifts the block."""
+
+    __tablename__ = "forgotten_members"
+
+    member_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    forgotten_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Introduction(Base):
+    """A request to be introduced (double opt-in): who asks, whom, why, and what became of it."""
+
+    __tablename__ = "introductions"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", INTRODUCTION_STATUSES), name="status"),
+        Index("ix_introductions_requester_user_id", "requester_user_id", "created_at"),
+        Index("ix_introductions_target_member_id", "target_member_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    requester_user_id: Mapped[int] = mapped_column(BigInteger)
+    requester_member_id: Mapped[str | None] = mapped_column(String(255))
+    target_member_id: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    via_manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+

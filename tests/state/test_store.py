@@ -27,6 +27,7 @@ from tests.databases import StateDatabase
 TABLES = {
     *("users", "history_turns", "sent_answers", "feedback", "access_requests", "alembic_version"),
     *("events", "event_rsvps", "subscriptions", "broadcasts", "deliveries"),
+    *("profiles", "forgotten_members", "introductions"),
 }
 
 
