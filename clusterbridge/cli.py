@@ -13,13 +13,13 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from clusterbridge import chat, events, ingest, query, serve
+from clusterbridge import chat, contacts, events, ingest, query, serve
 from knowledge import redact
 from knowledge.config import load_settings
 from knowledge.errors import ClusterBridgeError
 
 PROG = "clusterbridge"
-GROUPS = (ingest, query, chat, serve, events)
+GROUPS = (ingest, query, chat, serve, events, contacts)
 QUIET_LOGGERS = ("httpx", "chromadb", "openai", "langchain", "telegram", "apscheduler", "pypdf")
 
 

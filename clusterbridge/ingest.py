@@ -7,13 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clusterbridge import chat, events, serve
+from clusterbridge import chat, contacts, events, serve
 from ingest.pipeline import IngestReport, run_ingest, shown
 from knowledge.config import Settings
 from knowledge.errors import ClusterBridgeError
 from knowledge.locks import refuse_while_served
 
 SAMPLE_DOCS = Path("sample/docs")
+SAMPLE_MEMBERS = Path("sample/members.csv")
+SAMPLE_EVENTS = Path("sample/events.yaml")
 
 
 def add_commands(commands: Any) -> None:
@@ -44,23 +46,30 @@ def print_report(report: IngestReport, summary_to_stdout: bool = True) -> None:
 
 
 def run_ingest_command(settings: Settings, args: argparse.Namespace) -> int:
-    """Index what the flags name."""
-    for flag in ("members", "clusters"):
-        if getattr(args, flag) is not None:
-            raise ClusterBridgeError(f"--{flag} is not supported by this version yet; only --docs is")
+    """Index what the flags name, else every configured source (CLUSTERBRIDGE_DOCS_DIR, ...)."""
+    flags = args.docs or args.members or args.events
+    docs = args.docs if flags else settings.clusterbridge_docs_dir
+    members = args.members if flags else settings.clusterbridge_members_file
+    events_file = args.events if flags else settings.clusterbridge_events_file
+    clusters = args.clusters or settings.clusterbridge_clusters_file
+    if not (docs or members or events_file):
+        raise ClusterBridgeError(
+            "nothing to ingest: pass --docs DIR, --members FILE or --events FILE, or configure "
+            "CLUSTERBRIDGE_DOCS_DIR, CLUSTERBRIDGE_MEMBERS_FILE or CLUSTERBRIDGE_EVENTS_FILE"
+        )
     status = 0
-    if args.events is not None:
-        status = events.run_events_ingest(settings, args.events, args.json)
-        if args.docs is None:
-            return status
-    if args.docs is None:
-        raise ClusterBridgeError("nothing to ingest: pass --docs DIR")
-    refuse_while_served(settings)
-    report = run_ingest(settings, args.docs, progress=sys.stderr.isatty(), prune=args.prune)
-    if args.json:
-        print(report.model_dump_json())
-    print_report(report, summary_to_stdout=not args.json)
-    return 1 if report.failed else status
+    if members:
+        status |= contacts.run_members_ingest(settings, members, clusters, args.json)
+    if events_file:
+        status |= events.run_events_ingest(settings, events_file, args.json)
+    if docs:
+        refuse_while_served(settings)
+        report = run_ingest(settings, docs, progress=sys.stderr.isatty(), prune=args.prune)
+        if args.json:
+            print(report.model_dump_json())
+        print_report(report, summary_to_stdout=not args.json)
+        status |= 1 if report.failed else 0
+    return status
 
 
 def run_start(settings: Settings, args: argparse.Namespace) -> int:
@@ -70,6 +79,11 @@ def run_start(settings: Settings, args: argparse.Namespace) -> int:
         raise ClusterBridgeError(f"documents folder not found: {docs} (pass --docs DIR)")
     print(f"Indexing {docs} into {settings.clusterbridge_data_dir} ...", flush=True)
     print_report(run_ingest(settings, docs, progress=sys.stderr.isatty()))
+    if args.docs is None:  # the demo: the sample members and events too
+        if SAMPLE_MEMBERS.is_file():
+            contacts.run_members_ingest(settings, SAMPLE_MEMBERS, None, as_json=False)
+        if SAMPLE_EVENTS.is_file():
+            events.run_events_ingest(settings, SAMPLE_EVENTS, as_json=False)
     if settings.telegram_bot_token:
         print("TELEGRAM_BOT_TOKEN is set: starting the Telegram bot (Ctrl+C stops it).", flush=True)
         return serve.run_bot_command(settings, args)

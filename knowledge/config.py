@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     clusterbridge_reminders: str = Field(
         default="24h,1h", pattern=r"^\s*\d+\s*[mhd]\s*(,\s*\d+\s*[mhd]\s*)*$"
     )
+    # The sources `clusterbridge ingest` without arguments (and later /reindex) ingests.
+    clusterbridge_docs_dir: Path | None = None
+    clusterbridge_members_file: Path | None = None
+    clusterbridge_events_file: Path | None = None
+    clusterbridge_clusters_file: Path | None = None
+
+    # Contacts: introductions expire after this many days; at most this many requests per member a day.
+    clusterbridge_intro_expiry_days: float = Field(default=14.0, gt=0, le=365, allow_inf_nan=False)
+    clusterbridge_intro_daily_limit: int = Field(default=5, ge=1, le=100)
     clusterbridge_broadcast_rate: float = Field(default=25.0, gt=0, le=30, allow_inf_nan=False)
 
     @field_validator(
@@ -64,6 +73,10 @@ class Settings(BaseSettings):
         "openai_base_url",
         "chroma_host",
         "database_url",
+        "clusterbridge_docs_dir",
+        "clusterbridge_members_file",
+        "clusterbridge_events_file",
+        "clusterbridge_clusters_file",
         mode="before",
     )
     @classmethod

@@ -103,6 +103,12 @@ class Answers(Repository):
             await session.execute(delete(HistoryTurn).where(HistoryTurn.id == turn))
             await session.delete(row)
 
+    async def forget_user(self, user_id: int) -> None:
+        """Delete the answers sent to this user and every feedback they gave."""
+        async with self.session("forget a user's answers") as session:
+            await session.execute(delete(Feedback).where(Feedback.user_id == user_id))
+            await session.execute(delete(SentAnswer).where(SentAnswer.user_id == user_id))
+
     async def add_feedback(
         self, answer_id: int, user_id: int, rating: int, chat_id: int | None = None
     ) -> None:

@@ -62,6 +62,13 @@ class History(Repository):
         too_old = select(ranked.c.id).where(ranked.c.newest_first > self.max_turns)
         await session.execute(delete(HistoryTurn).where(HistoryTurn.id.in_(too_old)))
 
+    async def forget_user(self, user_id: int) -> None:
+        """Delete every thread of this user (in any chat)."""
+        async with self.session("forget a user's history") as session:
+            await session.execute(
+                delete(HistoryTurn).where(HistoryTurn.thread_id.like(f"chat:%:user:{int(user_id)}"))
+            )
+
     async def reset(self, thread_id: str) -> None:
         """Forget the thread."""
         async with self.session("reset the history") as session:

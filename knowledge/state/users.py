@@ -110,6 +110,18 @@ class Users(Repository):
         """Mark that the user blocked the bot (or unblocked it)."""
         await self._update(user_id, "mark a user blocked", blocked=blocked)
 
+    async def linked_to(self, member_id: str) -> list[UserRecord]:
+        """The users linked to this member profile (usually one)."""
+        stmt = select(User).where(User.member_id == member_id).order_by(User.last_seen_at.desc())
+        async with self.session("find users of a member") as session:
+            return [UserRecord.model_validate(user) for user in await session.scalars(stmt)]
+
+    async def managers_of(self, cluster: str) -> list[UserRecord]:
+        """The users who manage this cluster."""
+        stmt = select(User).where(User.role == "manager", User.role_cluster == cluster).order_by(User.id)
+        async with self.session("find managers") as session:
+            return [UserRecord.model_validate(user) for user in await session.scalars(stmt)]
+
     async def count(self) -> int:
         """How many users have talked to the bot."""
         async with self.session("count users") as session:
