@@ -263,6 +263,34 @@ def stem_tokens(text: str, language: Language) -> list[str]:
     return stems
 
 
+def content_words(text: str) -> list[str]:
+    """Lower-cased words that are stop words in neither language (digits kept), without repeats."""
+    kept = (t for t in words(text) if t not in GERMAN_STOP and t not in ENGLISH_STOP)
+    return list(dict.fromkeys(t for t in kept if len(t) > 1 or t.isdigit()))
+
+
+def query_terms(text: str, language: Language) -> list[frozenset[str]]:
+    """One set of alternatives per content word of a question: the word stemmed in its language and
+    in the other one, so a term matches a passage in either language."""
+    other: Language = "en" if language == "de" else "de"
+    terms = content_words(text)
+    own: list[str] = _stemmer(language).stemWords(terms)
+    alt: list[str] = _stemmer(other).stemWords(terms)
+    return [frozenset({a, b}) for a, b in zip(own, alt, strict=True)]
+
+
+@lru_cache(maxsize=8192)
+def passage_terms(text: str) -> frozenset[str]:
+    """The stems of a passage in both languages, for evidence checks."""
+    terms = content_words(text)
+    return frozenset(_stemmer("de").stemWords(terms)) | frozenset(_stemmer("en").stemWords(terms))
+
+
+def term_matches(term: str, found: frozenset[str]) -> bool:
+    """True when a stem is among `found`, or (for stems of 5+ letters) inside one of them (compounds)."""
+    return term in found or (len(term) >= 5 and any(term in other for other in found))
+
+
 def sentences(text: str) -> list[str]:
     """Split text into sentences, keeping each whole."""
     parts = (part.strip() for part in _SENTENCE_END.split(text))
