@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import sender
 from bot.commands import menu
 from bot.context import SERVICE_KEY, service
 from bot.handlers import all_commands, register_all
@@ -119,6 +120,7 @@ def build_application(
     register_all(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(prune, interval=600, first=600, name="prune")
+    sender.install(application, store, settings, application.bot_data[SERVICE_KEY].writing)
     return application
 
 
@@ -185,6 +187,8 @@ async def stop_bot(application: Application[Any, Any, Any, Any, Any, Any]) -> No
     """The reverse of start_bot: stop receiving, finish processing, shut down."""
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
+    if isinstance(outbox := application.bot_data.get(sender.SENDER_KEY), sender.Sender):
+        await outbox.stop()
     if application.running:
         await application.stop()
     found = application.bot_data.get(SERVICE_KEY)

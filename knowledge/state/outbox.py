@@ -24,6 +24,7 @@ class Claimed(Record):
     broadcast_id: int
     user_id: int
     text: str
+    attempts: int = 1
 
 
 class BroadcastStatus(Record):
@@ -170,7 +171,7 @@ class Outbox(Repository):
             update(Delivery)
             .where(Delivery.id.in_(due.scalar_subquery()))
             .values(claim=token, claimed_until=now + timedelta(seconds=lease), attempts=Delivery.attempts + 1)
-            .returning(Delivery.id, Delivery.broadcast_id, Delivery.user_id, Delivery.text)
+            .returning(Delivery.id, Delivery.broadcast_id, Delivery.user_id, Delivery.text, Delivery.attempts)
             .execution_options(synchronize_session=False)
         )
         async with self.session("claim deliveries") as session:
@@ -186,7 +187,11 @@ class Outbox(Repository):
                 await session.execute(started.values(state="sending"))
         found = [
             Claimed(
-                id=r.id, broadcast_id=r.broadcast_id, user_id=r.user_id, text=r.text or texts[r.broadcast_id]
+                id=r.id,
+                broadcast_id=r.broadcast_id,
+                user_id=r.user_id,
+                text=r.text or texts[r.broadcast_id],
+                attempts=r.attempts,
             )
             for r in rows
         ]
