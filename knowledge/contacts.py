@@ -96,6 +96,7 @@ class _Text:
     field: str
     text: str
     vector: np.ndarray
+    part: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class _Probe:
     kind: ProbeKind
     text: str
     vector: np.ndarray
+    part: int = 0
 
 
 @dataclass
@@ -210,20 +212,32 @@ def _centered(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
 def _profile_score(
     probes: Sequence[_Probe], texts: Sequence[_Text], centers: tuple[np.ndarray, np.ndarray]
 ) -> tuple[float, _Probe, _Text]:
-    """Best probe: its best text plus MEAN_WEIGHT times the mean of its best text per field."""
+    """A profile's score and the pair of texts to quote.
+
+    The score compares whole texts: the best pair plus MEAN_WEIGHT times the mean over the
+    profile's fields (items alone match spuriously more often). The quote is the best pair of items
+    within the two winning texts, so a reason names the item that matched.
+    """
     queries = _centered(np.stack([probe.vector for probe in probes]), centers[0])
     passages = _centered(np.stack([text.vector for text in texts]), centers[1])
     matrix = queries @ passages.T
-    fields = sorted({text.field for text in texts})
-    columns = {field: [i for i, text in enumerate(texts) if text.field == field] for field in fields}
-    best: tuple[float, _Probe, _Text] | None = None
+    whole = [i for i, text in enumerate(texts) if text.part == 0]
+    fields = sorted({texts[i].field for i in whole})
+    columns = {field: [i for i in whole if texts[i].field == field] for field in fields}
+    best: tuple[float, int, int] | None = None
     for row, probe in enumerate(probes):
+        if probe.part:
+            continue
         per_field = [float(matrix[row, columns[field]].max()) for field in fields]
         score = (max(per_field) + MEAN_WEIGHT * float(np.mean(per_field))) / (1.0 + MEAN_WEIGHT)
         if best is None or score > best[0]:
-            best = (score, probe, texts[int(np.argmax(matrix[row]))])
+            best = (score, row, whole[int(np.argmax(matrix[row, whole]))])
     assert best is not None
-    return best
+    score, row, column = best
+    rows = [r for r, probe in enumerate(probes) if probe.kind == probes[row].kind]
+    cols = [c for c, text in enumerate(texts) if text.field == texts[column].field]
+    r, c = np.unravel_index(int(np.argmax(matrix[np.ix_(rows, cols)])), (len(rows), len(cols)))
+    return score, probes[rows[int(r)]], texts[cols[int(c)]]
 
 
 def diversify(ranked: Sequence[_Match], organizations: dict[str, str], cap: int) -> list[_Match]:
@@ -359,7 +373,7 @@ class ProfileIndex:
         ids = list(member_ids)
         removed = 0
         for start in range(0, len(ids), 500):
-            where = {"member_id": {"$in": ids[start : start + 500]}}
+            where: dict[str, Any] = {"member_id": {"$in": ids[start : start + 500]}}
             record_ids = self.collection.get(where=where, include=[])["ids"]
             if record_ids:
                 self.collection.delete(ids=record_ids)
@@ -394,17 +408,22 @@ class ProfileIndex:
         for meta, text, vector in rows:
             member = str(meta["member_id"])
             found.setdefault(member, []).append(
-                _Text(member, str(meta["field"]), text or "", np.asarray(vector, dtype=np.float32))
+                _Text(
+                    member,
+                    str(meta["field"]),
+                    text or "",
+                    np.asarray(vector, dtype=np.float32),
+                    int(str(meta.get("part", 0))),
+                )
             )
         return found
 
-    def _member(self, member_id: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """A member's profile metadata and their (field, text) needs and offers."""
+    def _member(self, member_id: str) -> tuple[dict[str, Any], list[_Text]]:
+        """A member's profile metadata and their stored needs and offers."""
         profile = self._profiles([member_id]).get(member_id)
         if profile is None:
             raise UnknownMemberError(f"no member with id {member_id!r} is indexed")
-        texts = self._texts({member_id: profile}, ("needs", "offers")).get(member_id, [])
-        return profile, [(text.field, text.text) for text in texts]
+        return profile, self._texts({member_id: profile}, ("needs", "offers")).get(member_id, [])
 
     def query_vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
         """E5 query vectors of stored texts, cached like passages (under the model id plus `#query`)."""
@@ -427,7 +446,7 @@ class ProfileIndex:
         if not size:
             return []
         result = self.collection.query(
-            query_embeddings=[probe.vector for probe in probes],  # type: ignore[misc]
+            query_embeddings=[probe.vector for probe in probes],
             n_results=min(NEAREST, size),
             include=["metadatas", "distances"],
         )
@@ -488,10 +507,10 @@ class ProfileIndex:
             profile, own = self._member(member_id)
             cluster = cluster or str(profile["cluster"])
             language = language or _asker_language(profile, own)
-            vectors = self.query_vectors([text for _, text in own])
+            vectors = self.query_vectors([text.text for text in own])
             probes = [
-                _Probe("need" if field == "needs" else "offer", text, vector)
-                for (field, text), vector in zip(own, vectors, strict=True)
+                _Probe("need" if text.field == "needs" else "offer", text.text, vector, text.part)
+                for text, vector in zip(own, vectors, strict=True)
             ]
             matches = self._match([p for p in probes if p.kind == "need"], SUPPLY, skip)
             reverse = self._match([p for p in probes if p.kind == "offer"], ("needs",), skip)
@@ -528,10 +547,10 @@ def _rank(matches: Sequence[_Match], cluster: str | None, language: Language, k:
     return Suggestions(suggestions=suggestions)
 
 
-def _asker_language(profile: dict[str, Any], texts: Sequence[tuple[str, str]]) -> Language:
+def _asker_language(profile: dict[str, Any], texts: Sequence[_Text]) -> Language:
     """The member's language: the only one they list, else the language of their needs."""
     languages = [part for part in str(profile.get("languages", "")).split(";") if part]
     if len(languages) == 1 and languages[0] in ("de", "en"):
         return "en" if languages[0] == "en" else "de"
-    needs = " ".join(text for field, text in texts if field == "needs") or " ".join(text for _, text in texts)
+    needs = " ".join(t.text for t in texts if t.field == "needs") or " ".join(t.text for t in texts)
     return detect_language(needs)

@@ -157,7 +157,9 @@ def test_yaml_list_form_with_line_numbers(tmp_path: Path) -> None:
 
 
 def test_email_is_private_in_every_representation() -> None:
-    profile = MemberProfile(id="m1", name="Anna", cluster="health", email="anna.secret@example.org")
+    profile = MemberProfile.model_validate(
+        {"id": "m1", "name": "Anna", "cluster": "health", "email": "anna.secret@example.org"}
+    )
     for shown in (repr(profile), str(profile), profile.model_dump_json(), str(profile.public_dict())):
         assert "anna.secret" not in shown
     assert profile.email is not None and profile.email.get_secret_value() == "anna.secret@example.org"
