@@ -141,3 +141,10 @@ class Events(Repository):
         )
         async with self.session("count RSVPs") as session:
             return {event_id: int(count) for event_id, count in (await session.execute(stmt)).all()}
+
+    async def by_number(self, number: int) -> Event | None:
+        """The event whose id's digest starts with this number (the form buttons carry)."""
+        stmt = select(EventRow).where(EventRow.id.like(f"%-{number:015x}%")).limit(1)
+        async with self.session("read an event") as session:
+            row = (await session.scalars(stmt)).first()
+            return _event(row) if row is not None else None

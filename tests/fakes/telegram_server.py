@@ -396,6 +396,28 @@ class FakeTelegram:
         self.messages[key] = new
         return {k: v for k, v in new.items() if k != "html"}
 
+    def api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise BadRequest("message to edit not found")
+        self.messages[key] = self.messages[key] | {"reply_markup": params.get("reply_markup")}
+        return {k: v for k, v in self.messages[key].items() if k != "html"}
+
+    def api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_not_blocked(params)
+        upload = params.get("document")
+        data = upload.file.read() if hasattr(upload, "file") else b""
+        params["document_bytes"] = data
+        chat_id = int(params["chat_id"])
+        name = getattr(upload, "filename", "file")
+        document = {"file_id": f"doc-{len(data)}", "file_unique_id": "u", "file_name": name}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "document": document,
+        }
+
     def api_answercallbackquery(self, params: dict[str, Any]) -> bool:
         return True
 
