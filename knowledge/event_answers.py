@@ -21,7 +21,8 @@ NEXT_WORDS = re.compile(r"\b(nächste[nrsm]?|next|upcoming|kommende[nrsm]?)\b", 
 _FILLER = re.compile(
     r"\b(welche|gibt|es|zu|zum|zur|im|in|am|an|the|what'?s|what|which|are|there|on|any|is|ist|der|die|das|"
     r"den|dem|wann|when|was|los|events?|veranstaltungen?|termine?|about|for|für|mit|with|of|von|"
-    r"nächste[nrsm]?|next|upcoming|kommende[nrsm]?|bitte|please|show|zeig|me|mir|alle|all|und|and)\b",
+    r"nächste[nrsm]?|next|upcoming|kommende[nrsm]?|bitte|please|show|zeig|me|mir|alle|all|und|and|"
+    r"war|waren|gab|sind|findet|statt|happening|held|was|were)\b",
     re.IGNORECASE,
 )
 LIMIT = 8
@@ -54,7 +55,6 @@ def _rest(question: str, period: Period | None, cluster_words: Sequence[str]) ->
     rest = question.replace(period.words, " ") if period else question
     for word in cluster_words:
         rest = re.sub(re.escape(word), " ", rest, flags=re.IGNORECASE)
-    rest = EVENT_WORDS.sub(" ", rest)
     return " ".join(_FILLER.sub(" ", rest).split()).strip(" ?!.,")
 
 

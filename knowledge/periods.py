@@ -3,6 +3,7 @@ found and resolved by `dateparser`; this module only turns its date and granular
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,8 @@ from dateutil.relativedelta import relativedelta
 from knowledge.events import BERLIN
 
 LANGUAGES = ["de", "en"]
+# search_dates may include prepositions around the date; they change its granularity ("on ... in").
+_EDGES = re.compile(r"^(?:(?:on|in|im|am|at|for|um)\s+)+|(?:\s+(?:on|in|im|am|at|for|um))+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def find_period(text: str, now: datetime) -> Period | None:
     for words, moment in found or []:
         if words.strip().isdigit():
             continue  # a bare number ("2 events") is no date
-        data = DateDataParser(languages=LANGUAGES, settings=settings).get_date_data(words)
+        core = _EDGES.sub("", words.strip()) or words  # "on in March in" -> "March"
+        data = DateDataParser(languages=LANGUAGES, settings=settings).get_date_data(core)
         granularity = data.period or "day"
         start, end = _range(data.date_obj or moment, granularity)
         return Period(start.replace(tzinfo=BERLIN), end.replace(tzinfo=BERLIN), words.strip())
