@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
+from typing import Any
 
+import pysbd
 import Stemmer
 
 from knowledge.models import Language
 
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
-# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'“”»)]?\s+(?=[\"'„“«(]?[A-ZÄÖÜ0-9])|\n+")
+# Lingua's confidence (0..1 that the text is English) counts like this many stop words; within
+# TIE_MARGIN of zero the evidence is too weak and the caller's default (e.g. the user's language) wins.
+LINGUA_WEIGHT = 2.0
+TIE_MARGIN = 0.6
+_LINGUA_CHARS = 1000
+_lingua_lock = threading.Lock()
 
 GERMAN_STOP = frozenset(
     [
@@ -240,14 +247,40 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def detect_language(text: str, default: Language = "de") -> Language:
-    """Guess German or English from stop words and umlauts; `default` when there is no evidence."""
+def _stopword_vote(text: str) -> int:
+    """English minus German evidence from stop words (and umlauts for German)."""
     tokens = words(text)
     de = sum(t in GERMAN_STOP for t in tokens) + sum(ch in "äöüßÄÖÜ" for ch in text)
     en = sum(t in ENGLISH_STOP for t in tokens)
-    if de == en:
+    return en - de
+
+
+@lru_cache(maxsize=1)
+def _lingua() -> Any:
+    """Lingua's detector restricted to German and English (models ship in the wheel: offline)."""
+    from lingua import Language as LinguaLanguage
+    from lingua import LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(LinguaLanguage.GERMAN, LinguaLanguage.ENGLISH).build()
+
+
+def _english_confidence(text: str) -> float:
+    """Lingua's confidence that the text is English (0.5 when it cannot tell)."""
+    sample = text[:_LINGUA_CHARS]
+    if not words(sample):
+        return 0.5
+    with _lingua_lock:
+        values = _lingua().compute_language_confidence_values(sample)
+    return next((float(v.value) for v in values if v.language.name == "ENGLISH"), 0.5)
+
+
+def detect_language(text: str, default: Language = "de") -> Language:
+    """German or English from stop words plus lingua's statistical vote; `default` (for instance the
+    user's chosen language) when the combined evidence is too weak."""
+    vote = _stopword_vote(text) + LINGUA_WEIGHT * (2.0 * _english_confidence(text) - 1.0)
+    if abs(vote) < TIE_MARGIN:
         return default
-    return "de" if de > en else "en"
+    return "en" if vote > 0 else "de"
 
 
 @lru_cache(maxsize=2)
@@ -291,7 +324,24 @@ def term_matches(term: str, found: frozenset[str]) -> bool:
     return term in found or (len(term) >= 5 and any(term in other for other in found))
 
 
+@lru_cache(maxsize=2)
+def _segmenter(language: Language) -> pysbd.Segmenter:
+    return pysbd.Segmenter(language=language, clean=False)
+
+
+@lru_cache(maxsize=4096)
+def _split(text: str) -> tuple[str, ...]:
+    """Sentences of text, split by pysbd in the text's language (by stop words) within each line."""
+    language: Language = "en" if _stopword_vote(text) > 0 else "de"
+    segmenter = _segmenter(language)
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.strip():
+            out.extend(part.strip() for part in segmenter.segment(line) if part.strip())
+    return tuple(out)
+
+
 def sentences(text: str) -> list[str]:
-    """Split text into sentences, keeping each whole."""
-    parts = (part.strip() for part in _SENTENCE_END.split(text))
-    return [part for part in parts if part]
+    """Split text into sentences, keeping each whole (abbreviations such as "z. B.", "Dr.", "Nr." and
+    ordinals such as "1. Januar" do not end a sentence; a line break always does)."""
+    return list(_split(text))
