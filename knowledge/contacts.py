@@ -12,10 +12,8 @@ a profile without consent is never read from the index for a suggestion at all.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import chromadb
 import numpy as np
@@ -24,6 +22,18 @@ from pydantic import BaseModel, Field
 from knowledge.clusters import DEFAULT_CLUSTERS
 from knowledge.config import Settings
 from knowledge.contact_intent import is_contact_request, request_topic
+from knowledge.contact_ranking import (
+    Match,
+    Probe,
+    ProfileText,
+    Suggestion,
+    Suggestions,
+    asker_language,
+    profile_score,
+    rank,
+    scrub,
+    text_items,
+)
 from knowledge.embeddings import CachedEmbeddings, make_embeddings
 from knowledge.errors import ClusterBridgeError, StoreError
 from knowledge.models import Language
@@ -38,44 +48,23 @@ __all__ = [
     "Suggestions",
     "UnknownMemberError",
     "is_contact_request",
+    "profile_records",
     "request_topic",
+    "scrub",
+    "text_items",
 ]
 
-ProbeKind = Literal["request", "need", "offer"]
 TEXT_FIELDS = ("offers", "needs", "expertise")
 SUPPLY = ("offers", "expertise")  # what a need or a request is matched against
-MEAN_WEIGHT = 0.25  # share of the mean over a profile's fields next to its best text
 NEAREST = 200  # nearest texts (all probes of one search together) read from Chroma
 CANDIDATES = 60  # members among them that are scored exactly
 MAX_ITEMS = 8  # items of one text indexed separately
 LAYOUT = 1  # the records' layout: profiles indexed with another are rewritten (from the cache)
-MAX_PER_ORGANISATION = 2
-QUOTE_CHARS = 110
 _PAGE = 2000
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_HANDLE = re.compile(r"(?<![\w.])@[A-Za-z]\w{3,31}\b")
-_ITEM_SPLIT = re.compile(r"\s*;\s*|(?<=[.!?])\s+|\n+")
 
 
 class UnknownMemberError(ClusterBridgeError):
     """No indexed profile has this id."""
-
-
-class Suggestion(BaseModel):
-    """One suggested contact: the contract's fields, plus the organisation for display (not in the JSON)."""
-
-    member_id: str
-    name: str
-    cluster: str
-    reason: str
-    score: float
-    organization: str = Field(default="", exclude=True)
-
-
-class Suggestions(BaseModel):
-    """`clusterbridge contacts --json`: best first."""
-
-    suggestions: list[Suggestion] = Field(default_factory=list)
 
 
 class IndexReport(BaseModel):
@@ -86,49 +75,6 @@ class IndexReport(BaseModel):
     unchanged: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     embedded: int = 0
-
-
-@dataclass(frozen=True)
-class _Text:
-    """One stored text of a profile."""
-
-    member_id: str
-    field: str
-    text: str
-    vector: np.ndarray
-    part: int = 0
-
-
-@dataclass(frozen=True)
-class _Probe:
-    """A vector the asker searches with, and the words it stands for."""
-
-    kind: ProbeKind
-    text: str
-    vector: np.ndarray
-    part: int = 0
-
-
-@dataclass
-class _Match:
-    """A candidate's score and the pair of texts that earned it."""
-
-    member_id: str
-    score: float
-    probe: _Probe
-    matched: _Text
-    meta: dict[str, Any]
-
-
-def scrub(text: str) -> str:
-    """Text without email addresses or @handles, so no reason can quote one."""
-    return _HANDLE.sub("[Telegram]", _EMAIL.sub("[E-Mail]", text)).strip()
-
-
-def text_items(text: str) -> list[str]:
-    """The items of a text that lists several (separated by `;`, sentences or lines)."""
-    items = [item.strip(" ,.") for item in _ITEM_SPLIT.split(text)]
-    return list(dict.fromkeys(item for item in items if len(item) > 2))
 
 
 def _noise_vector(member_id: str, dimension: int) -> list[float]:
@@ -173,83 +119,6 @@ def profile_records(profile: MemberProfile) -> list[tuple[str, str, dict[str, An
 def reference_texts() -> list[str]:
     """Texts that stand for what the index holds: each default cluster's description and topics."""
     return [f"{c.description}: {', '.join(c.topics)}" for c in DEFAULT_CLUSTERS]
-
-
-def _quote(text: str) -> str:
-    """A text short enough to quote in one sentence."""
-    text = " ".join(text.split())
-    if len(text) <= QUOTE_CHARS:
-        return text
-    cut = text[:QUOTE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:")
-    return f"{cut} …"
-
-
-def reason(language: Language, probe: ProbeKind, asked: str, field: str, matched: str, name: str) -> str:
-    """One sentence in the asker's language that quotes what matched."""
-    a, m = _quote(asked), _quote(matched)
-    if language == "de":
-        first = f"Sie bieten „{a}“ an" if probe == "offer" else f"Sie suchen „{a}“"
-        if field == "needs":
-            return f"{first}; {name} sucht „{m}“."
-        if field == "expertise":
-            return f"{first}; {name} kennt sich aus mit „{m}“."
-        return f"{first}; {name} bietet „{m}“ an."
-    first = f"You offer “{a}”" if probe == "offer" else f"You are looking for “{a}”"
-    if field == "needs":
-        return f"{first}; {name} is looking for “{m}”."
-    if field == "expertise":
-        return f"{first}; {name} has expertise in “{m}”."
-    return f"{first}; {name} offers “{m}”."
-
-
-def _centered(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
-    """Vectors minus the model's mean direction, renormalised (E5's similarities all sit near 0.8)."""
-    shifted = vectors - center
-    norms = np.linalg.norm(shifted, axis=-1, keepdims=True)
-    return np.asarray(shifted / np.where(norms > 0, norms, 1.0), dtype=np.float32)
-
-
-def _profile_score(
-    probes: Sequence[_Probe], texts: Sequence[_Text], centers: tuple[np.ndarray, np.ndarray]
-) -> tuple[float, _Probe, _Text]:
-    """A profile's score and the pair of texts to quote.
-
-    The score compares whole texts: the best pair plus MEAN_WEIGHT times the mean over the
-    profile's fields (items alone match spuriously more often). The quote is the best pair of items
-    within the two winning texts, so a reason names the item that matched.
-    """
-    queries = _centered(np.stack([probe.vector for probe in probes]), centers[0])
-    passages = _centered(np.stack([text.vector for text in texts]), centers[1])
-    matrix = queries @ passages.T
-    whole = [i for i, text in enumerate(texts) if text.part == 0]
-    fields = sorted({texts[i].field for i in whole})
-    columns = {field: [i for i in whole if texts[i].field == field] for field in fields}
-    best: tuple[float, int, int] | None = None
-    for row, probe in enumerate(probes):
-        if probe.part:
-            continue
-        per_field = [float(matrix[row, columns[field]].max()) for field in fields]
-        score = (max(per_field) + MEAN_WEIGHT * float(np.mean(per_field))) / (1.0 + MEAN_WEIGHT)
-        if best is None or score > best[0]:
-            best = (score, row, whole[int(np.argmax(matrix[row, whole]))])
-    assert best is not None
-    score, row, column = best
-    rows = [r for r, probe in enumerate(probes) if probe.kind == probes[row].kind]
-    cols = [c for c, text in enumerate(texts) if text.field == texts[column].field]
-    r, c = np.unravel_index(int(np.argmax(matrix[np.ix_(rows, cols)])), (len(rows), len(cols)))
-    return score, probes[rows[int(r)]], texts[cols[int(c)]]
-
-
-def diversify(ranked: Sequence[_Match], organizations: dict[str, str], cap: int) -> list[_Match]:
-    """At most `cap` people per organisation before everyone else; the rest keep their order after."""
-    counts: dict[str, int] = {}
-    first: list[_Match] = []
-    later: list[_Match] = []
-    for match in ranked:
-        organization = organizations.get(match.member_id, "").strip().lower() or f"#{match.member_id}"
-        counts[organization] = counts.get(organization, 0) + 1
-        (first if counts[organization] <= cap else later).append(match)
-    return first + later
 
 
 class ProfileIndex:
@@ -392,7 +261,9 @@ class ProfileIndex:
         page = self.collection.get(ids=[f"{m}:profile" for m in member_ids], include=["metadatas"])
         return {str(meta["member_id"]): dict(meta) for meta in page["metadatas"] or []}
 
-    def _texts(self, profiles: dict[str, dict[str, Any]], fields: Sequence[str]) -> dict[str, list[_Text]]:
+    def _texts(
+        self, profiles: dict[str, dict[str, Any]], fields: Sequence[str]
+    ) -> dict[str, list[ProfileText]]:
         """These members' stored texts of these fields, with vectors, by member."""
         ids = [
             f"{member}:{field}" + (f":{n}" if n else "")
@@ -400,7 +271,7 @@ class ProfileIndex:
             for field in fields
             for n in range(int(meta.get(f"items_{field}", 0)) + 1)
         ]
-        found: dict[str, list[_Text]] = {}
+        found: dict[str, list[ProfileText]] = {}
         if not ids:
             return found
         page = self.collection.get(ids=ids, include=["embeddings", "metadatas", "documents"])
@@ -408,7 +279,7 @@ class ProfileIndex:
         for meta, text, vector in rows:
             member = str(meta["member_id"])
             found.setdefault(member, []).append(
-                _Text(
+                ProfileText(
                     member,
                     str(meta["field"]),
                     text or "",
@@ -418,7 +289,7 @@ class ProfileIndex:
             )
         return found
 
-    def _member(self, member_id: str) -> tuple[dict[str, Any], list[_Text]]:
+    def _member(self, member_id: str) -> tuple[dict[str, Any], list[ProfileText]]:
         """A member's profile metadata and their stored needs and offers."""
         profile = self._profiles([member_id]).get(member_id)
         if profile is None:
@@ -440,7 +311,7 @@ class ProfileIndex:
             known.update(fresh)
         return [np.asarray(known[d], dtype=np.float32) for d in digests]
 
-    def _nearest(self, probes: Sequence[_Probe], fields: Sequence[str], skip: Collection[str]) -> list[str]:
+    def _nearest(self, probes: Sequence[Probe], fields: Sequence[str], skip: Collection[str]) -> list[str]:
         """Members (not skipped) with a text of these fields among the nearest to any probe, nearest first."""
         size = self.collection.count()
         if not size:
@@ -459,8 +330,8 @@ class ProfileIndex:
         return list(dict.fromkeys(member for _, member in pairs))[:CANDIDATES]
 
     def _match(
-        self, probes: Sequence[_Probe], fields: Sequence[str], skip: Collection[str]
-    ) -> dict[str, _Match]:
+        self, probes: Sequence[Probe], fields: Sequence[str], skip: Collection[str]
+    ) -> dict[str, Match]:
         """Every consenting candidate for these probes with its score and best pair of texts."""
         if not probes:
             return {}
@@ -470,10 +341,10 @@ class ProfileIndex:
             if meta.get("consent") is True
         }
         centers = self.centers()
-        matches: dict[str, _Match] = {}
+        matches: dict[str, Match] = {}
         for member, texts in self._texts(profiles, fields).items():
-            score, probe, matched = _profile_score(probes, texts, centers)
-            matches[member] = _Match(member, score, probe, matched, profiles[member])
+            score, probe, matched = profile_score(probes, texts, centers)
+            matches[member] = Match(member, score, probe, matched, profiles[member])
         return matches
 
     def suggest(
@@ -501,15 +372,15 @@ class ProfileIndex:
             topic = scrub(request_topic(query))
             language = language or detect_language(query)
             vector = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
-            matches = self._match([_Probe("request", topic, vector)], SUPPLY, skip)
+            matches = self._match([Probe("request", topic, vector)], SUPPLY, skip)
         else:
             assert member_id is not None
             profile, own = self._member(member_id)
             cluster = cluster or str(profile["cluster"])
-            language = language or _asker_language(profile, own)
+            language = language or asker_language(profile, own)
             vectors = self.query_vectors([text.text for text in own])
             probes = [
-                _Probe("need" if text.field == "needs" else "offer", text.text, vector, text.part)
+                Probe("need" if text.field == "needs" else "offer", text.text, vector, text.part)
                 for text, vector in zip(own, vectors, strict=True)
             ]
             matches = self._match([p for p in probes if p.kind == "need"], SUPPLY, skip)
@@ -517,40 +388,4 @@ class ProfileIndex:
             for other, match in reverse.items():
                 if other not in matches or match.score > matches[other].score:
                     matches[other] = match
-        return _rank(list(matches.values()), cluster, language, k)
-
-
-def _rank(matches: Sequence[_Match], cluster: str | None, language: Language, k: int) -> Suggestions:
-    """Other clusters first, at most two per organisation ahead of the rest, reasons for the top k."""
-    ranked = sorted(matches, key=lambda m: (-m.score, m.member_id))
-    others = [m for m in ranked if m.meta["cluster"] != cluster]
-    own = [m for m in ranked if m.meta["cluster"] == cluster]
-    organizations = {m.member_id: str(m.meta.get("organization", "")) for m in ranked}
-    ordered = diversify(others, organizations, MAX_PER_ORGANISATION)
-    ordered += diversify(own, organizations, MAX_PER_ORGANISATION)
-    suggestions = []
-    for match in ordered[: max(k, 0)]:
-        name = str(match.meta["name"])
-        said = reason(
-            language, match.probe.kind, match.probe.text, match.matched.field, match.matched.text, name
-        )
-        suggestions.append(
-            Suggestion(
-                member_id=match.member_id,
-                name=name,
-                cluster=str(match.meta["cluster"]),
-                organization=str(match.meta.get("organization", "")),
-                score=round(match.score, 4),
-                reason=said,
-            )
-        )
-    return Suggestions(suggestions=suggestions)
-
-
-def _asker_language(profile: dict[str, Any], texts: Sequence[_Text]) -> Language:
-    """The member's language: the only one they list, else the language of their needs."""
-    languages = [part for part in str(profile.get("languages", "")).split(";") if part]
-    if len(languages) == 1 and languages[0] in ("de", "en"):
-        return "en" if languages[0] == "en" else "de"
-    needs = " ".join(t.text for t in texts if t.field == "needs") or " ".join(t.text for t in texts)
-    return detect_language(needs)
+        return rank(list(matches.values()), cluster, language, k)
