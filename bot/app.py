@@ -20,10 +20,12 @@ from bot import sender
 from bot.commands import menu
 from bot.context import SERVICE_KEY, service
 from bot.handlers import all_commands, register_all
+from bot.introductions import expire_introductions
 from bot.service import BotService
 from bot.updates import PerUserUpdateProcessor
 from knowledge.access import FloodLimit, FloodLimiter
 from knowledge.config import Settings
+from knowledge.contact_desk import ContactDesk
 from knowledge.errors import ConfigError
 from knowledge.locks import serving_index
 from knowledge.state import StateStore
@@ -35,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 READ_TIMEOUT = 20.0
+EXPIRY_JOB = "expire_introductions"
+EXPIRY_INTERVAL = 3600  # seconds between expiry runs (requests live for days)
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -91,6 +95,7 @@ def build_application(
     typing_delay: float = 0.3,
     rate_limiter: bool = True,
     read_timeout: float = READ_TIMEOUT,
+    contact_desk: ContactDesk | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The configured Application: handlers, error handler, rate limiter, job queue (start_bot does the rest)."""
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -116,10 +121,14 @@ def build_application(
         limiter=FloodLimiter(flood_limit or FloodLimit()),
         stream_interval=stream_interval,
         typing_delay=typing_delay,
+        contact_desk=contact_desk,
     )
     register_all(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(prune, interval=600, first=600, name="prune")
+        application.job_queue.run_repeating(
+            expire_introductions, interval=EXPIRY_INTERVAL, first=60, name=EXPIRY_JOB
+        )
     sender.install(application, store, settings, application.bot_data[SERVICE_KEY].writing)
     return application
 

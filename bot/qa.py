@@ -7,7 +7,7 @@ import time
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, ReplyParameters
 
-from bot import callbacks
+from bot import callbacks, introductions
 from bot.context import is_group, is_reply_to_bot
 from bot.delivery import DeliveryFailed, deliver, edit_quietly, typing, with_retries
 from bot.render import escape, render_answer, render_partial
@@ -15,8 +15,10 @@ from bot.service import BotService
 from bot.users import answer_language, ui_language
 from knowledge.access import may_ask
 from knowledge.catalogue import text
+from knowledge.contact_intent import is_contact_request
 from knowledge.models import Answer, Language, Turn
 from knowledge.state import Exchange
+from knowledge.text import detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,9 @@ async def answer(svc: BotService, bot: Bot, message: Message, question: str) -> 
 
     thread = thread_id(chat.id, tg_user.id)
     language = answer_language(record)
+    if not is_group(chat.type) and is_contact_request(question):  # people, not documents
+        asked = language or detect_language(question, lang)
+        return await introductions.answer_request(svc, bot, message, record, question, asked)
     async with typing(bot, chat.id, svc.typing_delay):
         if svc.assistant.llm_enabled:
             result, sent = await _stream(svc, bot, chat.id, thread, question, language, reply)

@@ -9,6 +9,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.commands import Command, help_text
 from bot.context import caller
+from bot.introductions import link_profile
 from bot.qa import thread_id
 from bot.render import escape
 from bot.users import ui_language
@@ -20,12 +21,13 @@ COMMANDS_KEY = "commands"
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the user in their language and explain what the bot can do."""
+    """Greet the user, link their member profile by Telegram username, explain what the bot can do."""
     who = await caller(update, context)
     if who is None:
         return
+    record = await link_profile(who.svc, who.user, who.record)
     greeting = text(who.lang, "start", name=who.user.first_name, bot=context.bot.username)
-    if who.record.member_id:
+    if record.member_id:
         greeting += "\n\n" + text(who.lang, "start_linked")
     await who.message.reply_text(escape(greeting))
 

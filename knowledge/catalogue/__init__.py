@@ -8,11 +8,11 @@ one language only (tests/test_catalogue.py checks both languages and their place
 
 from __future__ import annotations
 
-from knowledge.catalogue import core, events
+from knowledge.catalogue import contacts, core, events
 from knowledge.models import Language
 
 DEFAULT_LANGUAGE: Language = "de"
-FEATURES = (core, events)
+FEATURES = (core, events, contacts)
 
 
 def _merged() -> dict[str, dict[Language, str]]:
