@@ -47,6 +47,11 @@ class ProfileError(ClusterBridgeError):
     """A members file cannot be read at all (rows that break the rules are RowErrors instead)."""
 
 
+def shown(value: str) -> str:
+    """A rejected value for an error message, unless it looks like an email (emails are never shown)."""
+    return "(an email address)" if "@" in value else repr(value)
+
+
 def _split_list(value: object) -> object:
     """`a; b` or a YAML list, as a tuple of stripped, non-empty strings."""
     if value is None:
@@ -102,7 +107,7 @@ class MemberProfile(BaseModel):
         lowered = tuple(dict.fromkeys(str(item).lower() for item in items))
         bad = [item for item in lowered if item not in ("de", "en")]
         if bad:
-            raise ValueError(f"unknown language {bad[0]!r} (use de, en or de;en)")
+            raise ValueError(f"unknown language {shown(bad[0])} (use de, en or de;en)")
         return lowered
 
     @field_validator("telegram_username", mode="before")
@@ -218,7 +223,7 @@ def validate_rows(rows: Iterable[tuple[int, Any]], known_clusters: frozenset[str
             result.errors.append(RowError(line=line, member_id=member_id, reason=_problem(exc)))
             continue
         if profile.cluster not in known_clusters:
-            reason = f"unknown cluster {profile.cluster!r} (known: {', '.join(sorted(known_clusters))})"
+            reason = f"unknown cluster {shown(profile.cluster)} (known: {', '.join(sorted(known_clusters))})"
             result.errors.append(RowError(line=line, member_id=profile.id, reason=reason))
             continue
         if profile.id in first_line:

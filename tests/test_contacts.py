@@ -289,7 +289,6 @@ def test_real_model_matches_needs_to_offers_across_languages(settings: Settings)
             profile("pilot", "aviation", needs="Testumgebung mit Probanden für Kabinensensorik"),
             profile("clinic", "health", offers="Clinical test sites with volunteers for validating sensors"),
             profile("hydrogen", "renewables", offers="Green hydrogen supply contracts for ports"),
-            profile("sound", "creative", offers="Sound design for computer games"),
             profile("video", "media", offers="Explainer videos for science communication"),
         ]
     )

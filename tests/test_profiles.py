@@ -163,8 +163,15 @@ def test_email_is_private_in_every_representation() -> None:
     for shown in (repr(profile), str(profile), profile.model_dump_json(), str(profile.public_dict())):
         assert "anna.secret" not in shown
     assert profile.email is not None and profile.email.get_secret_value() == "anna.secret@example.org"
-    result = parse_members_csv(HEADER + "m1,Anna,,health,,,,,,,anna.secret@@example,true,\n")
-    assert "anna.secret" not in str(result.errors[0])
+    misplaced = (  # an email in the wrong column is not echoed either
+        "m1,Anna,,health,,,,,,,anna.secret@@example,true,\n"
+        "m2,Bert,,anna.secret@example.org,,,,,,,,true,\n"
+        "m3,Cara,,health,,,,,anna.secret@example.org,,,true,\n"
+        "m4,Dora,,health,,,,,,anna.secret@example.org,,true,\n"
+    )
+    result = parse_members_csv(HEADER + misplaced)
+    assert len(result.errors) == 4
+    assert all("anna.secret" not in str(error) for error in result.errors)
 
 
 def test_content_hash_is_stable_and_sees_every_field() -> None:
