@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
+from clusterbridge.events import events_answer
 from clusterbridge.query import format_answer
 from knowledge.assistant import Assistant
 from knowledge.catalogue import text
@@ -54,7 +55,10 @@ async def run_chat(settings: Settings) -> int:
             print(text(language, "reset_done"))
             continue
         language = detect_language(question)
-        answer: Answer | None = None
+        answer: Answer | None = await events_answer(settings, question, language)
+        if answer is not None:  # event questions: from the events themselves
+            print(format_answer(answer))
+            continue
         streamed = False
         async for part in service.stream(THREAD, question):
             if isinstance(part, Answer):

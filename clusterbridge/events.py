@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,12 +16,14 @@ from ingest.events import EventIngestReport, ingest_events
 from knowledge.broadcasts import Audience, queue
 from knowledge.config import Settings
 from knowledge.errors import ClusterBridgeError, IngestLockedError
-from knowledge.event_answers import line, select
+from knowledge.event_answers import answer_from_events, is_event_question, line, select
 from knowledge.locks import refuse_while_served
+from knowledge.models import Answer, Language
 from knowledge.periods import parse_date
 from knowledge.state import StateStore
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def add_commands(commands: Any) -> None:
@@ -56,6 +59,19 @@ def with_store(settings: Settings, work: Callable[[StateStore], Awaitable[T]]) -
             return await work(store)
 
     return asyncio.run(run())
+
+
+async def events_answer(settings: Settings, question: str, default: Language = "de") -> Answer | None:
+    """`ask` and `chat`: the answer from the stored events to an event question, else None (the
+    documents answer; also when the state database cannot be read)."""
+    if not is_event_question(question):
+        return None
+    try:
+        async with await StateStore.open(settings.sqlalchemy_url) as store:
+            return await answer_from_events(store, question, default=default)
+    except ClusterBridgeError as exc:
+        log.warning("events not consulted (%s); answering from the documents", exc)
+        return None
 
 
 def _date(value: str | None, now: datetime, *, end: bool = False) -> datetime | None:

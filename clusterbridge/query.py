@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from clusterbridge.events import events_answer
 from knowledge.assistant import Assistant
 from knowledge.catalogue import text
 from knowledge.config import MAX_TOP_K, Settings
@@ -66,6 +68,8 @@ def run_search(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     """Print the answer with its sources."""
-    answer = Assistant.from_settings(settings).ask(args.question)
+    answer = asyncio.run(events_answer(settings, args.question)) or Assistant.from_settings(settings).ask(
+        args.question
+    )
     print(answer.model_dump_json() if args.json else format_answer(answer))
     return 0

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from knowledge.catalogue import text
+from knowledge.clusters import load_clusters
 from knowledge.events import Event, matches, span
 from knowledge.models import Answer, Language, Source
 from knowledge.periods import Period, find_period
+from knowledge.state import StateStore
+from knowledge.text import detect_language
 
 EVENT_WORDS = re.compile(
     r"veranstaltung|event|termin|treffen|stammtisch|workshop|konferenz|conference|meetup|messe|"
@@ -89,3 +92,23 @@ def answer_event_question(
     body = "\n".join(f"• {line(event, language, now)}" for event in found[:LIMIT])
     sources = [Source(source=f"event:{e.id}", title=e.title, url=e.url) for e in found[:LIMIT]]
     return Answer(answer=f"{head}\n{body}".strip(), sources=sources, abstained=not found, language=language)
+
+
+async def answer_from_events(
+    store: StateStore,
+    question: str,
+    language: Language | None = None,
+    *,
+    default: Language = "de",
+    now: datetime | None = None,
+    cluster_names: dict[str, str] | None = None,
+) -> Answer | None:
+    """The bot's and the CLI's shared hook: an answer from the stored events (past ones included,
+    marked) in `language` (None: the question's own, `default` when unclear), or None when the
+    question is about something else (then the documents answer)."""
+    if not is_event_question(question):
+        return None
+    names = cluster_names or {cluster.id: cluster.name for cluster in load_clusters()}
+    events = await store.events.between()
+    asked = language or detect_language(question, default)
+    return answer_event_question(question, asked, now or datetime.now(UTC), events, names)

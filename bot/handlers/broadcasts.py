@@ -17,6 +17,7 @@ from knowledge.access import has_role
 from knowledge.broadcasts import Audience, AudienceError, InvalidHtmlError, check_html
 from knowledge.catalogue import text
 from knowledge.clusters import load_clusters
+from knowledge.event_publishing import ensure_own_cluster_subscription
 
 SUBSCRIPTION = callbacks.register("sub", 2)  # (0 cluster | 1 topic, index)
 SEND = callbacks.register("bsend", 1)  # draft broadcast id
@@ -46,10 +47,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await caller(update, context)
     if who is None:
         return
+    async with who.svc.writing():  # a linked member (or a manager) starts with their own cluster
+        await ensure_own_cluster_subscription(who.svc.store, who.record)
     mine = await who.svc.store.subscriptions.of_user(who.user.id)
-    if not mine and who.record.role_cluster:
-        await who.svc.store.subscriptions.subscribe(who.user.id, "cluster", who.record.role_cluster)
-        mine = {("cluster", who.record.role_cluster)}
     await who.message.reply_text(escape(text(who.lang, "subscribe.choose")), reply_markup=_keyboard(mine))
 
 

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from bot import callbacks
 from bot.commands import Command
 from bot.context import caller
+from bot.handlers import event_dialog
 from bot.render import escape
 from knowledge.catalogue import text
 from knowledge.clusters import load_clusters
@@ -100,10 +101,11 @@ async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_document(query.message.chat.id, document, filename=f"{event.id}.ics")
 
 
-COMMANDS = (Command("events", events),)
+COMMANDS = (Command("events", events), event_dialog.COMMAND)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The RSVP and calendar buttons."""
+    """The RSVP and calendar buttons, and the /event dialog."""
+    event_dialog.register(application)
     application.add_handler(CallbackQueryHandler(rsvp, pattern=GOING.pattern))
     application.add_handler(CallbackQueryHandler(calendar, pattern=CALENDAR.pattern))

@@ -38,6 +38,18 @@ TEXTS: dict[str, dict[Language, str]] = {
         "de": "Neue Veranstaltung für {cluster}. Wie lautet der Titel? (/cancel bricht ab)",
         "en": "New event for {cluster}. What is its title? (/cancel stops)",
     },
+    "event.private_only": {
+        "de": "Veranstaltungen legen Sie im privaten Chat mit mir an: /event",
+        "en": "Create events in a private chat with me: /event",
+    },
+    "event.bad_title": {
+        "de": "Der Titel darf höchstens {limit} Zeichen lang sein. Bitte kürzer.",
+        "en": "The title may be at most {limit} characters long. Please shorten it.",
+    },
+    "event.use_buttons": {
+        "de": "Bitte wählen Sie unter der Vorschau „Veröffentlichen“ oder „Abbrechen“.",
+        "en": "Please choose “Publish” or “Cancel” under the preview.",
+    },
     "event.ask_when": {
         "de": "Wann beginnt sie? Datum und Uhrzeit, z. B. 04.03.2027 18:00",
         "en": "When does it start? Date and time, e.g. 04.03.2027 18:00",
