@@ -16,6 +16,7 @@ from bot.users import answer_language, ui_language
 from knowledge.access import may_ask
 from knowledge.catalogue import text
 from knowledge.contact_intent import is_contact_request
+from knowledge.event_answers import answer_from_events
 from knowledge.models import Answer, Language, Turn
 from knowledge.state import Exchange
 from knowledge.text import detect_language
@@ -101,7 +102,10 @@ async def answer(svc: BotService, bot: Bot, message: Message, question: str) -> 
         asked = language or detect_language(question, lang)
         return await introductions.answer_request(svc, bot, message, record, question, asked)
     async with typing(bot, chat.id, svc.typing_delay):
-        if svc.assistant.llm_enabled:
+        from_events = await answer_from_events(svc.store, question, language, default=lang)
+        if from_events is not None:  # event questions: from the events themselves
+            result, sent = from_events, None
+        elif svc.assistant.llm_enabled:
             result, sent = await _stream(svc, bot, chat.id, thread, question, language, reply)
         else:
             result = await svc.qa.ask(thread, question, language=language, remember=False)
