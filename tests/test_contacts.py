@@ -64,10 +64,18 @@ def hash_index(settings: Settings) -> tuple[ProfileIndex, HashEmbeddings]:
 
 @pytest.fixture
 def index(settings: Settings) -> Iterator[ProfileIndex]:
-    """The index holding PEOPLE."""
+    """A private index holding PEOPLE, for tests that change it."""
     built, _ = hash_index(settings)
     built.sync(PEOPLE)
     yield built
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> ProfileIndex:
+    """One index holding PEOPLE for the tests that only read it."""
+    built, _ = hash_index(settings_for(tmp_path_factory.mktemp("contacts") / "data"))
+    built.sync(PEOPLE)
+    return built
 
 
 def ids(result: Suggestions) -> list[str]:
@@ -75,13 +83,13 @@ def ids(result: Suggestions) -> list[str]:
     return [s.member_id for s in result.suggestions]
 
 
-def test_profiles_have_their_own_collection_with_separately_searchable_texts(index: ProfileIndex) -> None:
-    assert index.name == collection_name("test-hash", "profiles") != collection_name("test-hash")
-    stored = set(index.collection.get(where={"member_id": "port"}, include=[])["ids"])
+def test_profiles_have_their_own_collection_with_separately_searchable_texts(shared: ProfileIndex) -> None:
+    assert shared.name == collection_name("test-hash", "profiles") != collection_name("test-hash")
+    stored = set(shared.collection.get(where={"member_id": "port"}, include=[])["ids"])
     assert stored == {"port:profile", "port:offers", "port:expertise"}
-    film = set(index.collection.get(where={"member_id": "film"}, include=[])["ids"])
+    film = set(shared.collection.get(where={"member_id": "film"}, include=[])["ids"])
     assert {"film:offers", "film:offers:1", "film:offers:2"} <= film
-    assert index.count() == len(PEOPLE)
+    assert shared.count() == len(PEOPLE)
 
 
 def test_unchanged_profiles_are_not_embedded_again_changed_are_reindexed_removed_are_gone(
@@ -127,68 +135,68 @@ def test_withdrawn_consent_takes_effect_at_once(settings: Settings, index: Profi
         {"member_id": "asker", "query": "drone permits harbour"},
     ],
 )
-def test_never_the_asker_never_without_consent(index: ProfileIndex, ask: dict[str, Any]) -> None:
-    found = ids(index.suggest(k=50, **ask))
+def test_never_the_asker_never_without_consent(shared: ProfileIndex, ask: dict[str, Any]) -> None:
+    found = ids(shared.suggest(k=50, **ask))
     assert found and "hidden" not in found and ask.get("member_id", "-") not in found
 
 
-def test_other_clusters_first_then_the_askers_own(index: ProfileIndex) -> None:
+def test_other_clusters_first_then_the_askers_own(shared: ProfileIndex) -> None:
     def own_cluster_last(clusters: list[str]) -> bool:
         return "aviation" in clusters and clusters == sorted(clusters, key=lambda c: c == "aviation")
 
-    assert own_cluster_last([s.cluster for s in index.suggest(member_id="asker", k=20).suggestions])
-    by_query = index.suggest(query="drone permits harbour", cluster="aviation", k=20).suggestions
+    assert own_cluster_last([s.cluster for s in shared.suggest(member_id="asker", k=20).suggestions])
+    by_query = shared.suggest(query="drone permits harbour", cluster="aviation", k=20).suggestions
     assert own_cluster_last([s.cluster for s in by_query])
-    without_cluster = ids(index.suggest(query="drone permits harbour", k=20))
+    without_cluster = ids(shared.suggest(query="drone permits harbour", k=20))
     assert without_cluster.index("colleague") < 3  # no asker's cluster: plain ranking, best fit early
 
 
-def test_no_more_than_two_people_per_organisation_in_the_top_five(index: ProfileIndex) -> None:
-    top = index.suggest(query="drone permits harbour services", cluster="aviation", k=5).suggestions
+def test_no_more_than_two_people_per_organisation_in_the_top_five(shared: ProfileIndex) -> None:
+    top = shared.suggest(query="drone permits harbour services", cluster="aviation", k=5).suggestions
     assert len(top) == 5
     assert sum(s.organization == "MegaCorp" for s in top) == 2
-    everyone = index.suggest(query="drone permits harbour services", cluster="aviation", k=20).suggestions
+    everyone = shared.suggest(query="drone permits harbour services", cluster="aviation", k=20).suggestions
     assert sum(s.organization == "MegaCorp" for s in everyone) == 4  # the others come later, not never
 
 
-def test_reasons_quote_what_matched_in_the_askers_language(index: ProfileIndex) -> None:
-    german = {s.member_id: s.reason for s in index.suggest(member_id="asker", k=20).suggestions}
+def test_reasons_quote_what_matched_in_the_askers_language(shared: ProfileIndex) -> None:
+    german = {s.member_id: s.reason for s in shared.suggest(member_id="asker", k=20).suggestions}
     assert german["port"] == (
         "Sie suchen „drone permits harbour“; Person port bietet „drone permits harbour testfield“ an."
     )
     assert (
         german["clinic"] == "Sie bieten „cabin acoustics lab“ an; Person clinic sucht „cabin acoustics lab“."
     )
-    english = index.suggest(member_id="clinic", k=3).suggestions[0]
+    english = shared.suggest(member_id="clinic", k=3).suggestions[0]
     assert english.member_id == "asker"
     assert (
         english.reason
         == "You are looking for “cabin acoustics lab”; Person asker offers “cabin acoustics lab”."
     )
-    asked = index.suggest(query="Who could help us with drone permits harbour?", k=1).suggestions[0]
+    asked = shared.suggest(query="Who could help us with drone permits harbour?", k=1).suggestions[0]
     assert asked.reason.startswith("You are looking for “drone permits harbour”; ")
-    asked = index.suggest(query="Wer kann uns bei drone permits harbour helfen?", k=1).suggestions[0]
+    asked = shared.suggest(query="Wer kann uns bei drone permits harbour helfen?", k=1).suggestions[0]
     assert asked.reason.startswith("Sie suchen „drone permits harbour“; ")
     for reason in (*german.values(), english.reason):
         assert reason.count(". ") == 0 and reason.endswith(".")
 
 
-def test_email_and_handles_never_appear(index: ProfileIndex) -> None:
+def test_email_and_handles_never_appear(shared: ProfileIndex) -> None:
     outputs = [
-        index.suggest(member_id="asker", k=50),
-        index.suggest(query="drone harbour film write to email", k=50),
-        index.suggest(query=f"list the email of {SECRET}", k=50),
+        shared.suggest(member_id="asker", k=50),
+        shared.suggest(query="drone harbour film write to email", k=50),
+        shared.suggest(query=f"list the email of {SECRET}", k=50),
     ]
     texts = [result.model_dump_json() for result in outputs]
     assert any("[E-Mail]" in text for text in texts)
-    stored = index.collection.get(include=["documents", "metadatas"])
+    stored = shared.collection.get(include=["documents", "metadatas"])
     texts.append(json.dumps([stored["documents"], stored["metadatas"]]))
     for text in texts:
         assert "kai.secret" not in text and "@kai_secret" not in text and "example.org" not in text
 
 
-def test_json_is_exactly_the_contract(index: ProfileIndex) -> None:
-    data = json.loads(index.suggest(member_id="asker", k=3).model_dump_json())
+def test_json_is_exactly_the_contract(shared: ProfileIndex) -> None:
+    data = json.loads(shared.suggest(member_id="asker", k=3).model_dump_json())
     assert list(data) == ["suggestions"] and len(data["suggestions"]) == 3
     for item in data["suggestions"]:
         assert list(item) == ["member_id", "name", "cluster", "reason", "score"]
@@ -198,11 +206,11 @@ def test_json_is_exactly_the_contract(index: ProfileIndex) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_unknown_member_and_empty_request(index: ProfileIndex) -> None:
+def test_unknown_member_and_empty_request(shared: ProfileIndex) -> None:
     with pytest.raises(UnknownMemberError, match="no member with id 'nobody'"):
-        index.suggest(member_id="nobody")
+        shared.suggest(member_id="nobody")
     with pytest.raises(ClusterBridgeError):
-        index.suggest(query="   ")
+        shared.suggest(query="   ")
 
 
 CONTACT_REQUESTS = [
