@@ -158,7 +158,10 @@ def quality(embeddings: CachedEmbeddings) -> tuple[ProfileIndex, list[MemberProf
         ("ClusterBridge contacts", ours(index)),
     ]
     members = sum(1 for c in cases if c.get("member"))
-    print(f"{len(cases)} cases ({members} members, {len(cases) - members} requests in words)")
+    held = sum(1 for c in cases if c.get("holdout"))
+    print(
+        f"{len(cases)} cases ({members} members, {len(cases) - members} requests in words; {held} held out)"
+    )
     print(f"{'ranker':30} {'recall@5':>9} {'MRR@5':>7} {'violations':>11} {'own cluster first':>18}")
     for name, rank in rankers:
         s = evaluate(rank, cases, by_id)
@@ -166,13 +169,17 @@ def quality(embeddings: CachedEmbeddings) -> tuple[ProfileIndex, list[MemberProf
             f"{name:30} {statistics.mean(s.recall):9.3f} {statistics.mean(s.reciprocal):7.3f}"
             f" {s.violations:11d} {s.own_cluster_first:18d}"
         )
-    for kind in ("member", "query"):
-        subset = [c for c in cases if c.get(kind)]
-        s = evaluate(ours(index), subset, by_id)
-        print(
-            f"  ClusterBridge, {kind} cases only: recall@5 {statistics.mean(s.recall):.3f},"
-            f" MRR@5 {statistics.mean(s.reciprocal):.3f}"
-        )
+    subsets = {
+        "member cases": [c for c in cases if c.get("member")],
+        "requests in words": [c for c in cases if c.get("query")],
+        "held-out cases": [c for c in cases if c.get("holdout")],
+    }
+    for label, subset in subsets.items():
+        parts = []
+        for name, rank in rankers:
+            s = evaluate(rank, subset, by_id)
+            parts.append(f"{name} {statistics.mean(s.recall):.3f}/{statistics.mean(s.reciprocal):.3f}")
+        print(f"  {label} ({len(subset)}), recall@5/MRR@5: " + ", ".join(parts))
     return index, loaded.profiles
 
 
