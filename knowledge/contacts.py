@@ -4,9 +4,11 @@ Each profile is stored as separately searchable texts (`<id>:offers`, `<id>:need
 plus `<id>:offers:<n>` for each item of a text that lists several) and one `<id>:profile` record that
 carries the content hash. A need is embedded as an E5 *query* and searched among offers and expertise
 embedded as *passages*, and an offer among needs, so the asymmetric model compares what someone looks
-for with what others describe. A profile scores its best text plus a smaller share of the mean over its
-fields; other clusters rank before the asker's own, at most two people per organisation come first, and
-a profile without consent is never read from the index for a suggestion at all.
+for with what others describe. Both sides are centred on the model's mean directions first (E5 puts
+almost every pair near 0.8), then a profile scores its best whole text plus a smaller share of the mean
+over its fields. Other clusters rank before the asker's own, at most two people per organisation come
+first, and a profile without consent is dropped as soon as its record is seen, before any scoring.
+No email is ever stored in the index; emails and @handles inside free text are masked.
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ def profile_records(profile: MemberProfile) -> list[tuple[str, str, dict[str, An
     """(id, text, metadata) of every record of a profile; the email is never part of them."""
     base: dict[str, Any] = {
         "member_id": profile.id,
-        "name": profile.name,
-        "organization": profile.organization,
+        "name": scrub(profile.name),
+        "organization": scrub(profile.organization),
         "cluster": profile.cluster,
         "consent": profile.consent_contact,
         "languages": ";".join(profile.languages),

@@ -44,7 +44,12 @@ PEOPLE = [
         profile(f"mega{n}", "logistics", organization="MegaCorp", offers="drone permits harbour services")
         for n in range(4)
     ),
-    profile("film", "creative", offers="drone harbour film; " + f"write to {SECRET} or @kai_secret"),
+    profile(
+        "film",
+        "creative",
+        offers="drone harbour film; " + f"write to {SECRET} or @kai_secret",
+        name=f"Fiona <{SECRET}>",
+    ),
     profile("wind", "renewables", offers="offshore wind turbines"),
 ]
 
@@ -202,8 +207,6 @@ def test_json_is_exactly_the_contract(shared: ProfileIndex) -> None:
         assert list(item) == ["member_id", "name", "cluster", "reason", "score"]
         assert all(isinstance(item[key], str) for key in ("member_id", "name", "cluster", "reason"))
         assert isinstance(item["score"], float)
-    scores = [item["score"] for item in data["suggestions"]]
-    assert scores == sorted(scores, reverse=True)
 
 
 def test_unknown_member_and_empty_request(shared: ProfileIndex) -> None:
