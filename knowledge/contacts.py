@@ -365,14 +365,14 @@ class ProfileIndex:
         that member is the asker. `cluster` is the asker's own cluster (the member's by default): other
         clusters come first. The asker, `exclude` and profiles without consent are never suggested.
         """
-        if not member_id and not (query and query.strip()):
+        topic = scrub(request_topic(query or ""))  # "/contacts" alone asks nothing in words
+        if not member_id and not topic:
             raise ClusterBridgeError("contacts need a member id or a request text")
         skip = set(exclude) | ({member_id} if member_id else set())
-        if query and query.strip():
+        if topic:
             if member_id and cluster is None:
                 cluster = str(self._member(member_id)[0]["cluster"])
-            topic = scrub(request_topic(query))
-            language = language or detect_language(query)
+            language = language or detect_language(query or topic)
             vector = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
             matches = self._match([Probe("request", topic, vector)], SUPPLY, skip)
         else:

@@ -214,6 +214,9 @@ def test_unknown_member_and_empty_request(shared: ProfileIndex) -> None:
         shared.suggest(member_id="nobody")
     with pytest.raises(ClusterBridgeError):
         shared.suggest(query="   ")
+    with pytest.raises(ClusterBridgeError):
+        shared.suggest(query="/contacts")
+    assert ids(shared.suggest(member_id="asker", query="/contacts")) == ids(shared.suggest(member_id="asker"))
 
 
 CONTACT_REQUESTS = [
