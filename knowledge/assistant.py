@@ -14,10 +14,12 @@ from langchain_core.runnables import Runnable
 from knowledge import catalogue
 from knowledge.answer import (
     NO_ANSWER,
+    SentenceVectors,
     cited_sources,
     extractive_answer,
     hold_back_no_answer,
     llm_messages,
+    missing_numbers,
     sources_of,
 )
 from knowledge.config import Settings
@@ -129,7 +131,8 @@ class Assistant:
     def _extractive(
         self, question: str, retrieval: Retrieval, language: Language, note: str | None = None
     ) -> Answer:
-        text, sources = extractive_answer(question, retrieval.hits, language)
+        similarity = SentenceVectors(self.retriever.index.embeddings) if retrieval.top_similarity else None
+        text, sources = extractive_answer(question, retrieval.hits, language, similarity)
         if note:
             text = f"{note}\n\n{text}"
         return Answer(
@@ -177,7 +180,10 @@ class Assistant:
                 retrieval,
                 self._extractive(question, retrieval, language, note=catalogue.text(language, "llm_failed")),
             )
-        if not retrieval.confident():
+        # Evidence that the passages hold the asked fact: a close enough best passage, and every number
+        # the question asks about (a year, a count) present in them. It holds in both modes; with an
+        # LLM, the model may still answer NO_ANSWER.
+        if not retrieval.confident() or missing_numbers(question, retrieval.hits):
             return (
                 language,
                 retrieval,

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from knowledge.assistant import Assistant, retrieval_query
 from knowledge.config import Settings
 from knowledge.models import Turn
+from knowledge.retrieval import diversify
+from knowledge.store import Chunk
 from tests.helpers import cli_env
 
 
@@ -161,3 +164,33 @@ def test_asking_before_any_ingest_says_what_to_do(tmp_path: Path) -> None:
         empty.stderr.strip()
         == "clusterbridge: error: the index is empty: run `clusterbridge ingest --docs DIR` first"
     )
+
+
+def _chunk(source: str, n: int) -> Chunk:
+    return Chunk(id=f"{source}-{n}", text=f"text {n}", source=source, title=source)
+
+
+def test_diversify_keeps_two_passages_per_document_in_the_first_five() -> None:
+    ranked = [(_chunk("a.txt", i), 1.0 - i / 10) for i in range(4)] + [
+        (_chunk("b.txt", 0), 0.5),
+        (_chunk("c.txt", 0), 0.4),
+        (_chunk("d.txt", 0), 0.3),
+    ]
+    top = diversify(ranked, 5)
+    assert [c.source for c, _ in top] == ["a.txt", "a.txt", "b.txt", "c.txt", "d.txt"]
+    assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
+    # with nothing else to show, the crowded document's passages fill the rest
+    only_a = diversify(ranked[:4], 4)
+    assert [c.id for c, _ in only_a] == ["a.txt-0", "a.txt-1", "a.txt-2", "a.txt-3"]
+
+
+def test_hybrid_results_hold_at_most_two_passages_per_source(assistant: Assistant) -> None:
+    hits = assistant.search("Cross-Cluster Space Co-Learning Space Hamburg Projekt", k=5)
+    counts = Counter(hit.source for hit in hits)
+    assert max(counts.values()) <= 2 and len(counts) >= 3
+
+
+def test_english_question_on_a_german_document_is_not_pulled_to_english_words(assistant: Assistant) -> None:
+    # BM25's vote depends on the share of the question's terms a passage holds, not on its language
+    hits = assistant.search("Which senator met the cluster managers?", k=5)
+    assert hits[0].source == "horch-clustertreffen.txt"
