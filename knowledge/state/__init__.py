@@ -3,6 +3,7 @@
 from knowledge.state.access import AccessRequestRecord
 from knowledge.state.answers import Exchange, SentAnswerRecord
 from knowledge.state.db import (
+    OutdatedSchemaError,
     StateError,
     UnknownAnswerError,
     UnknownUserError,
@@ -16,6 +17,7 @@ from knowledge.state.users import UserRecord
 __all__ = [
     "AccessRequestRecord",
     "Exchange",
+    "OutdatedSchemaError",
     "SentAnswerRecord",
     "StateError",
     "StateStore",

@@ -28,6 +28,13 @@ class Exchange(BaseModel):
     answer: str
     sources: list[Source]
     mode: str
+    # None: judged by the sources (an answer without sources is an abstention).
+    abstained: bool | None = None
+
+    @property
+    def was_abstention(self) -> bool:
+        """True when the documents did not answer the question."""
+        return self.abstained if self.abstained is not None else not self.sources
 
 
 class SentAnswerRecord(Record):
@@ -70,6 +77,7 @@ class Answers(Repository):
                         "answer": x.answer,
                         "sources": [s.model_dump(mode="json") for s in x.sources],
                         "mode": x.mode,
+                        "abstained": x.was_abstention,
                         "created_at": now,
                     }
                     for x in exchanges

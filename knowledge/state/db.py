@@ -40,6 +40,10 @@ class StateError(ClusterBridgeError):
     """The state database cannot be opened, read or written, or a referenced row is missing."""
 
 
+class OutdatedSchemaError(StateError):
+    """The database's schema is older (or newer) than this version of ClusterBridge."""
+
+
 class UnknownUserError(StateError):
     """No user with that id has talked to the bot."""
 
@@ -105,8 +109,51 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def open_engine(url: str | URL, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
-    """Connect and migrate to the newest revision (idempotent); `schema` is PostgreSQL only."""
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises its own resolution errors for unknown ids
+        return False
+
+
+def bring_up_to_date(connection: Connection, shown: str, upgrade: bool | None) -> tuple[str | None, str]:
+    """(revision before, revision after). The policy with `upgrade=None`: SQLite and an empty database
+    are upgraded at once; an outdated PostgreSQL database is refused until `clusterbridge migrate`
+    (True) upgrades it, so that a new version never changes a shared database behind the admin's back.
+    A database newer than this version is always refused."""
+    before, head = current_revision(connection), head_revision()
+    if before is not None and not _known(before):
+        raise OutdatedSchemaError(
+            f"The state database {shown} is at schema revision {before}, which this version of "
+            f"ClusterBridge does not know (it needs {head}): update ClusterBridge"
+        )
+    if before == head:
+        return before, head
+    if upgrade is None:
+        upgrade = before is None or connection.dialect.name == "sqlite"
+    if not upgrade:
+        raise OutdatedSchemaError(
+            f"The state database {shown} is at schema revision {before}, this version needs {head}: "
+            "run `clusterbridge migrate` (with the same DATABASE_URL)"
+        )
+    upgrade_database(connection)
+    log.info("state database %s migrated from %s to %s", shown, before, head)
+    return before, head
+
+
+async def open_engine(
+    url: str | URL, *, schema: str | None = None, echo: bool = False, upgrade: bool | None = None
+) -> AsyncEngine:
+    """Connect and bring the schema up to date (see `bring_up_to_date` for `upgrade`); `schema` is
+    PostgreSQL only."""
+    engine, _ = await open_and_migrate(url, schema=schema, echo=echo, upgrade=upgrade)
+    return engine
+
+
+async def open_and_migrate(
+    url: str | URL, *, schema: str | None = None, echo: bool = False, upgrade: bool | None = None
+) -> tuple[AsyncEngine, tuple[str | None, str]]:
+    """The engine and (revision before, revision after)."""
     try:
         sa_url = normalize_url(url)
     except SQLAlchemyError as exc:
@@ -139,12 +186,15 @@ async def open_engine(url: str | URL, *, schema: str | None = None, echo: bool =
         async with engine.begin() as conn:
             if backend == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-            await conn.run_sync(upgrade_database)
+            revisions = await conn.run_sync(bring_up_to_date, shown, upgrade)
+    except StateError:
+        await engine.dispose()
+        raise
     except Exception as exc:
         await engine.dispose()
         raise StateError(f"Cannot open the state database {shown}: {reason(exc)}") from exc
     log.debug("state database ready at %s", shown)
-    return engine
+    return engine, revisions
 
 
 def _insert(dialect_name: str) -> Callable[..., Any]:

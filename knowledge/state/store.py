@@ -14,13 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from knowledge.state.access import AccessRequests
 from knowledge.state.answers import Answers
-from knowledge.state.db import Repository, current_revision, open_engine
+from knowledge.state.audit import AuditLog, IngestRuns
+from knowledge.state.db import Repository, current_revision, open_and_migrate, open_engine
 from knowledge.state.events import Events
 from knowledge.state.history import MAX_TURNS, History
 from knowledge.state.introductions import Introductions
 from knowledge.state.outbox import Outbox
 from knowledge.state.profiles import Profiles
 from knowledge.state.subscriptions import Subscriptions
+from knowledge.state.usage import Usage
 from knowledge.state.users import Users
 
 
@@ -38,18 +40,37 @@ class StateStore:
         self.outbox = Outbox(engine)
         self.profiles = Profiles(engine)
         self.introductions = Introductions(engine)
+        self.audit = AuditLog(engine)
+        self.ingest_runs = IngestRuns(engine)
+        self.usage = Usage(engine)
         self._meta = Repository(engine)
 
     @classmethod
     async def open(
-        cls, url: str | URL, *, schema: str | None = None, max_turns: int = MAX_TURNS, echo: bool = False
+        cls,
+        url: str | URL,
+        *,
+        schema: str | None = None,
+        max_turns: int = MAX_TURNS,
+        echo: bool = False,
+        upgrade: bool | None = None,
     ) -> StateStore:
-        """Connect and migrate to the newest revision (idempotent).
+        """Connect and bring the schema up to date: SQLite and an empty database are migrated on open,
+        an outdated PostgreSQL database is refused (OutdatedSchemaError naming `clusterbridge migrate`)
+        unless `upgrade` is True.
 
         `schema` (PostgreSQL only) keeps the tables in that schema, created when missing.
         `max_turns` bounds the history kept per thread.
         """
-        return cls(await open_engine(url, schema=schema, echo=echo), max_turns=max_turns)
+        engine = await open_engine(url, schema=schema, echo=echo, upgrade=upgrade)
+        return cls(engine, max_turns=max_turns)
+
+    @staticmethod
+    async def migrate(url: str | URL, *, schema: str | None = None) -> tuple[str | None, str]:
+        """`alembic upgrade head` (idempotent): (revision before, revision after)."""
+        engine, revisions = await open_and_migrate(url, schema=schema, upgrade=True)
+        await engine.dispose()
+        return revisions
 
     @property
     def dialect(self) -> str:

@@ -136,6 +136,7 @@ class SentAnswer(Base):
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     mode: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    abstained: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Feedback(Base):
@@ -334,3 +335,37 @@ class Introduction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+
+# -- operations: the audit log of privileged actions, ingestion runs (migration 0005) --------------
+
+AUDIT_RESULTS = ("ok", "refused", "failed")
+
+
+class AuditEntry(Base):
+    """One privileged action: who (a user id, or None for the command line), what, when, the result."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint(_one_of("result", AUDIT_RESULTS), name="result"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    args: Mapped[str] = mapped_column(String(300), default="")
+    result: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class IngestRun(Base):
+    """One ingestion run (CLI, /reindex, schedule, upload): when, how it ended, its figures."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(300))
