@@ -44,7 +44,7 @@ TEXT_FIELDS = FIELDS[:3]
 LANGUAGE_CHOICES: tuple[tuple[str, ...], ...] = (("de", "en"), ("de",), ("en",))
 PICK = callbacks.register("prof", 1)  # field index
 CHOOSE = callbacks.register("profset", 2)  # field index, option index
-CANCEL = callbacks.register("profcancel", 0)
+CANCEL = callbacks.register("profcancel", 1)  # always 0 (a kind without fields has no pattern that matches)
 FIELD_KEY = "profile_field"
 TYPING, CHOOSING = range(2)
 TIMEOUT_SECONDS = 300
@@ -79,7 +79,7 @@ def field_buttons(language: Language) -> InlineKeyboardMarkup:
 
 
 def _cancel_button(language: Language) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text(language, "profile.cancel"), callback_data=CANCEL.data())
+    return InlineKeyboardButton(text(language, "profile.cancel"), callback_data=CANCEL.data(0))
 
 
 def _stop(state: object) -> NoReturn:
