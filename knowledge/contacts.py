@@ -7,7 +7,7 @@ embedded as *passages*, and an offer among needs, so the asymmetric model compar
 for with what others describe. Both sides are centred on the model's mean directions first (E5 puts
 almost every pair near 0.8), then a profile scores its best whole text plus a smaller share of the mean
 over its fields. Other clusters rank before the asker's own, at most two people per organisation come
-first, and a profile without consent is dropped as soon as its record is seen, before any scoring.
+first, and a profile without consent is dropped when its profile record is read, before any scoring.
 No email is ever stored in the index; emails and @handles inside free text are masked.
 """
 
@@ -116,6 +116,14 @@ def profile_records(profile: MemberProfile) -> list[tuple[str, str, dict[str, An
                 for n, item in enumerate(items, 1)
             )
     return records
+
+
+def record_owner(record_id: str) -> tuple[str, str] | None:
+    """(member id, field) of a record id `<member>:<field>` or `<member>:<field>:<n>`."""
+    head, _, last = record_id.rpartition(":")
+    if last.isdigit():
+        head, _, last = head.rpartition(":")
+    return (head, last) if head and last in TEXT_FIELDS else None
 
 
 def reference_texts() -> list[str]:
@@ -313,40 +321,50 @@ class ProfileIndex:
             known.update(fresh)
         return [np.asarray(known[d], dtype=np.float32) for d in digests]
 
-    def _nearest(self, probes: Sequence[Probe], fields: Sequence[str], skip: Collection[str]) -> list[str]:
-        """Members (not skipped) with a text of these fields among the nearest to any probe, nearest first."""
-        size = self.collection.count()
+    def _nearest(
+        self, groups: Sequence[tuple[Sequence[Probe], Sequence[str]]], skip: Collection[str]
+    ) -> list[list[str]]:
+        """Per group of probes: members (not skipped) with a text of the group's fields among the nearest
+        to any of its probes, nearest first. One Chroma query serves every group; it returns ids and
+        distances only (reading metadata for hundreds of hits costs more than the search)."""
+        vectors = [probe.vector for probes, _ in groups for probe in probes]
+        size = self.collection.count() if vectors else 0
         if not size:
-            return []
+            return [[] for _ in groups]
         result = self.collection.query(
-            query_embeddings=[probe.vector for probe in probes],
-            n_results=min(NEAREST, size),
-            include=["metadatas", "distances"],
+            query_embeddings=vectors, n_results=min(NEAREST, size), include=["distances"]
         )
-        pairs = sorted(
-            (distance, str(meta["member_id"]))
-            for metas, distances in zip(result["metadatas"] or [], result["distances"] or [], strict=True)
-            for meta, distance in zip(metas, distances, strict=True)
-            if meta["field"] in fields and meta["consent"] is True and meta["member_id"] not in skip
-        )
-        return list(dict.fromkeys(member for _, member in pairs))[:CANDIDATES]
+        rows = iter(zip(result["ids"], result["distances"] or [], strict=True))
+        found = []
+        for probes, fields in groups:
+            pairs = sorted(
+                (distance, owner[0])
+                for ids, distances in (next(rows) for _ in probes)
+                for record_id, distance in zip(ids, distances, strict=True)
+                if (owner := record_owner(record_id)) and owner[1] in fields and owner[0] not in skip
+            )
+            found.append(list(dict.fromkeys(member for _, member in pairs))[:CANDIDATES])
+        return found
 
     def _match(
-        self, probes: Sequence[Probe], fields: Sequence[str], skip: Collection[str]
+        self, groups: Sequence[tuple[Sequence[Probe], Sequence[str]]], skip: Collection[str]
     ) -> dict[str, Match]:
-        """Every consenting candidate for these probes with its score and best pair of texts."""
-        if not probes:
-            return {}
-        profiles = {
-            member: meta
-            for member, meta in self._profiles(self._nearest(probes, fields, skip)).items()
-            if meta.get("consent") is True
-        }
+        """The best match of every consenting candidate over groups of (probes, fields they search)."""
+        groups = [(probes, fields) for probes, fields in groups if probes]
+        candidates = self._nearest(groups, skip)
+        everyone = list(dict.fromkeys(member for members in candidates for member in members))
+        profiles = {m: meta for m, meta in self._profiles(everyone).items() if meta.get("consent") is True}
+        texts = self._texts(profiles, sorted({field for _, fields in groups for field in fields}))
         centers = self.centers()
         matches: dict[str, Match] = {}
-        for member, texts in self._texts(profiles, fields).items():
-            score, probe, matched = profile_score(probes, texts, centers)
-            matches[member] = Match(member, score, probe, matched, profiles[member])
+        for (probes, fields), members in zip(groups, candidates, strict=True):
+            for member in members:
+                own = [text for text in texts.get(member, []) if text.field in fields]
+                if member not in profiles or not own:
+                    continue
+                score, probe, matched = profile_score(probes, own, centers)
+                if member not in matches or score > matches[member].score:
+                    matches[member] = Match(member, score, probe, matched, profiles[member])
         return matches
 
     def suggest(
@@ -374,7 +392,7 @@ class ProfileIndex:
                 cluster = str(self._member(member_id)[0]["cluster"])
             language = language or detect_language(query or topic)
             vector = np.asarray(self.embeddings.embed_query(topic), dtype=np.float32)
-            matches = self._match([Probe("request", topic, vector)], SUPPLY, skip)
+            matches = self._match([([Probe("request", topic, vector)], SUPPLY)], skip)
         else:
             assert member_id is not None
             profile, own = self._member(member_id)
@@ -385,9 +403,7 @@ class ProfileIndex:
                 Probe("need" if text.field == "needs" else "offer", text.text, vector, text.part)
                 for text, vector in zip(own, vectors, strict=True)
             ]
-            matches = self._match([p for p in probes if p.kind == "need"], SUPPLY, skip)
-            reverse = self._match([p for p in probes if p.kind == "offer"], ("needs",), skip)
-            for other, match in reverse.items():
-                if other not in matches or match.score > matches[other].score:
-                    matches[other] = match
+            needs = [p for p in probes if p.kind == "need"]
+            offers = [p for p in probes if p.kind == "offer"]
+            matches = self._match([(needs, SUPPLY), (offers, ("needs",))], skip)
         return rank(list(matches.values()), cluster, language, k)

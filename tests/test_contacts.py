@@ -16,6 +16,7 @@ from knowledge.contacts import (
     Suggestions,
     UnknownMemberError,
     is_contact_request,
+    record_owner,
     request_topic,
 )
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, LocalE5Embeddings
@@ -95,6 +96,12 @@ def test_profiles_have_their_own_collection_with_separately_searchable_texts(sha
     film = set(shared.collection.get(where={"member_id": "film"}, include=[])["ids"])
     assert {"film:offers", "film:offers:1", "film:offers:2"} <= film
     assert shared.count() == len(PEOPLE)
+
+
+def test_record_ids_name_their_member_and_field() -> None:
+    assert record_owner("av-01:offers") == ("av-01", "offers")
+    assert record_owner("crm:7:needs:2") == ("crm:7", "needs")
+    assert record_owner("av-01:profile") is None and record_owner("offers") is None
 
 
 def test_unchanged_profiles_are_not_embedded_again_changed_are_reindexed_removed_are_gone(
