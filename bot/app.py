@@ -21,6 +21,7 @@ from bot.commands import menu
 from bot.context import SERVICE_KEY, service
 from bot.handlers import all_commands, register_all
 from bot.introductions import expire_introductions
+from bot.pacing import BROADCASTING, MessageWindow
 from bot.service import BotService
 from bot.updates import PerUserUpdateProcessor
 from knowledge.access import FloodLimit, FloodLimiter
@@ -46,8 +47,14 @@ class MessageRateLimiter(AIORateLimiter):
     """PTB's AIORateLimiter for messages; chat actions ('typing…') are not messages and skip the queue.
 
     Telegram's limits (30 messages/s overall, 20/min per group) are about messages; letting the typing
-    indicator use up that budget would delay the answers themselves under load.
+    indicator use up that budget would delay the answers themselves under load. Messages also take a
+    slot in `window`, shared with the broadcast sender (bot/pacing.py): replies first; the sender's own
+    sends (BROADCASTING) are paced there and skip this queue and its retries (the sender owns their 429s).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.window = MessageWindow()
 
     async def process_request(
         self,
@@ -58,8 +65,9 @@ class MessageRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        if endpoint == "sendChatAction":
+        if endpoint == "sendChatAction" or BROADCASTING.get():
             return await callback(*args, **kwargs)
+        await self.window.take(priority=True)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery import retry_seconds
+from bot.pacing import BROADCASTING, MessageWindow
 from bot.render import escape
 from bot.users import ui_language
 from knowledge.catalogue import text
@@ -37,8 +38,16 @@ PROGRESS_EVERY = 3.0
 class Sender:
     """One per bot process: drains the outbox in one task at `rate` messages a second."""
 
-    def __init__(self, bot: Bot, store: StateStore, rate: float, writing: Any = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        store: StateStore,
+        rate: float,
+        writing: Any = None,
+        window: MessageWindow | None = None,
+    ) -> None:
         self.bot, self.store, self.rate = bot, store, rate
+        self.window = window or MessageWindow()  # shared with the chat replies (bot/pacing.py)
         self.token = new_token()
         self.writing = writing or contextlib.nullcontext
         self._task: asyncio.Task[None] | None = None
@@ -61,14 +70,18 @@ class Sender:
 
     async def drain(self) -> None:
         """Send until no row is due, then report finished broadcasts."""
+        sends: set[asyncio.Task[None]] = set()
         try:
-            while rows := await self._claim():
-                sends = []
-                for row in rows:
+            while (rows := await self._claim()) or sends:
+                if not rows:  # the last answers may bring rows back (RetryAfter, network errors)
+                    await asyncio.gather(*sends)
+                    continue
+                for row in rows:  # the next batch is claimed while this one's last sends are answered
                     await self._pace()
                     await self._slots.acquire()
-                    sends.append(asyncio.create_task(self._send(row)))
-                await asyncio.gather(*sends)
+                    task = asyncio.create_task(self._send(row))
+                    sends.add(task)
+                    task.add_done_callback(sends.discard)
                 await self._progress({row.broadcast_id for row in rows})
             for status in await self.store.outbox.finish():
                 await self._report(status)
@@ -76,6 +89,10 @@ class Sender:
             logger.warning(
                 "the outbox could not be read or written; retrying at the next poll", exc_info=True
             )
+        except asyncio.CancelledError:
+            for task in list(sends):  # stopped: rows in flight keep their lease
+                task.cancel()
+            raise
 
     async def _claim(self) -> list[Claimed]:
         async with self.writing():
@@ -87,8 +104,11 @@ class Sender:
         self._next = start + 1.0 / self.rate
         if start > now:
             await asyncio.sleep(start - now)
+        await self.window.take(max(1, int(self.rate)))  # after any chat reply that is waiting
+        self._next = max(self._next, time.monotonic())
 
     async def _send(self, row: Claimed) -> None:
+        BROADCASTING.set(True)  # this task's sends are paced here, not queued by the AIORateLimiter
         try:
             outcome = await self._attempt(row)
             async with self.writing():
@@ -173,7 +193,8 @@ def install(
     application: Application[Any, Any, Any, Any, Any, Any], store: StateStore, settings: Any, writing: Any
 ) -> Sender:
     """Create the sender and its polling job."""
-    found = Sender(application.bot, store, settings.clusterbridge_broadcast_rate, writing)
+    window = getattr(application.bot.rate_limiter, "window", None)
+    found = Sender(application.bot, store, settings.clusterbridge_broadcast_rate, writing, window)
     application.bot_data[SENDER_KEY] = found
     application.bot_data["settings_reminders"] = settings.reminder_offsets
     if application.job_queue is not None:
