@@ -10,11 +10,13 @@
    never a profile without consent), so the figures compare ranking. Then the count of suggestions
    that are the asker, without consent or labelled `never` (must be 0) and of cases where the
    asker's own cluster came before another cluster.
-2. Latency: about --profiles synthetic profiles recombined from the sample's offers, needs and
-   expertise. Embedding some 30,000 distinct texts with the local model would take hours here, so
-   each synthetic text's vector is the normalised mean of its items' real vectors and is put into
-   the embedding cache (EmbeddingCache) beforehand; the index is then built through the normal
-   ProfileIndex.sync. Every case is asked twice without an LLM: p50/p95 per suggestion.
+2. Latency: about --profiles synthetic profiles (85% consenting, three per organisation) recombined
+   from the sample's offer and need items and expertise: some 60,000 records in Chroma. Each item
+   already has a real vector from part 1; a text that combines several items gets the normalised
+   mean of their vectors, put into the embedding cache (EmbeddingCache) beforehand, so the index is
+   built through the normal ProfileIndex.sync without waiting for the model. Then every case is
+   asked twice without an LLM: p50/p95 per suggestion, for members (no model call: their texts'
+   query vectors are cached) and for requests in words (one query embedding by the model).
 Indexes and the embedding cache live under bench/out/matching (kept between runs: a second run
 re-embeds nothing). On a busy machine the local model's default threading has a long tail (seconds);
 `--model-threads 1` shows the figures with a single-threaded engine.
