@@ -11,7 +11,7 @@
    that are the asker, without consent or labelled `never` (must be 0) and of cases where the
    asker's own cluster came before another cluster.
 2. Latency: about --profiles synthetic profiles (85% consenting, three per organisation) recombined
-   from the sample's offer and need items and expertise: some 60,000 records in Chroma. Each item
+   from the sample's offer and need items and expertise: some 53,000 records in Chroma. Each item
    already has a real vector from part 1; a text that combines several items gets the normalised
    mean of their vectors, put into the embedding cache (EmbeddingCache) beforehand, so the index is
    built through the normal ProfileIndex.sync without waiting for the model. Then every case is
