@@ -29,8 +29,8 @@ class ButtonKind:
     @property
     def pattern(self) -> re.Pattern[str]:
         """The regular expression for `CallbackQueryHandler(pattern=...)`."""
-        numbers = ":".join([_NUMBER] * self.fields)
-        return re.compile(rf"\A{self.prefix}:{numbers}\Z", re.ASCII)
+        numbers = "".join(f":{_NUMBER}" for _ in range(self.fields))
+        return re.compile(rf"\A{self.prefix}{numbers}\Z", re.ASCII)
 
     def data(self, *values: int) -> str:
         """The callback data for these values."""

@@ -13,7 +13,6 @@ No email is ever stored in the index; emails and @handles inside free text are m
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
@@ -21,7 +20,6 @@ import chromadb
 import numpy as np
 from pydantic import BaseModel, Field
 
-from knowledge.clusters import DEFAULT_CLUSTERS
 from knowledge.config import Settings
 from knowledge.contact_intent import is_contact_request, request_topic
 from knowledge.contact_ranking import (
@@ -35,6 +33,17 @@ from knowledge.contact_ranking import (
     rank,
     scrub,
     text_items,
+)
+from knowledge.contact_records import (
+    CANDIDATES,
+    LAYOUT,
+    NEAREST,
+    PAGE,
+    SUPPLY,
+    noise_vector,
+    profile_records,
+    record_owner,
+    reference_texts,
 )
 from knowledge.embeddings import CachedEmbeddings, make_embeddings
 from knowledge.errors import ClusterBridgeError, StoreError
@@ -56,14 +65,6 @@ __all__ = [
     "text_items",
 ]
 
-TEXT_FIELDS = ("offers", "needs", "expertise")
-SUPPLY = ("offers", "expertise")  # what a need or a request is matched against
-NEAREST = 200  # nearest texts (all probes of one search together) read from Chroma
-CANDIDATES = 60  # members among them that are scored exactly
-MAX_ITEMS = 8  # items of one text indexed separately
-LAYOUT = 1  # the records' layout: profiles indexed with another are rewritten (from the cache)
-_PAGE = 2000
-
 
 class UnknownMemberError(ClusterBridgeError):
     """No indexed profile has this id."""
@@ -77,58 +78,6 @@ class IndexReport(BaseModel):
     unchanged: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     embedded: int = 0
-
-
-def _noise_vector(member_id: str, dimension: int) -> list[float]:
-    """A deterministic unit vector for a profile record (never searched; keeps the HNSW graph sane)."""
-    seed = int.from_bytes(hashlib.sha256(member_id.encode("utf-8")).digest()[:8], "big")
-    vector = np.random.default_rng(seed).standard_normal(dimension)
-    return (vector / np.linalg.norm(vector)).astype(np.float32).tolist()
-
-
-def profile_records(profile: MemberProfile) -> list[tuple[str, str, dict[str, Any]]]:
-    """(id, text, metadata) of every record of a profile; the email is never part of them."""
-    base: dict[str, Any] = {
-        "member_id": profile.id,
-        "name": scrub(profile.name),
-        "organization": scrub(profile.organization),
-        "cluster": profile.cluster,
-        "consent": profile.consent_contact,
-        "languages": ";".join(profile.languages),
-        "hash": profile.content_hash(),
-        "layout": LAYOUT,
-    }
-    card = scrub(
-        " · ".join(part for part in (profile.name, profile.role_title, profile.organization) if part)
-    )
-    records = [(f"{profile.id}:profile", card, {**base, "field": "profile", "part": 0})]
-    texts = {"offers": profile.offers, "needs": profile.needs, "expertise": "; ".join(profile.expertise)}
-    for field in TEXT_FIELDS:
-        text = scrub(texts[field])
-        if not text:
-            continue
-        records.append((f"{profile.id}:{field}", text, {**base, "field": field, "part": 0}))
-        items = text_items(text)[:MAX_ITEMS] if field != "expertise" else []
-        records[0][2][f"items_{field}"] = len(items) if len(items) > 1 else 0
-        if len(items) > 1:
-            records.extend(
-                (f"{profile.id}:{field}:{n}", item, {**base, "field": field, "part": n})
-                for n, item in enumerate(items, 1)
-            )
-    return records
-
-
-def record_owner(record_id: str) -> tuple[str, str] | None:
-    """(member id, field) of a record id `<member>:<field>` or `<member>:<field>:<n>`."""
-    head, _, last = record_id.rpartition(":")
-    if last.isdigit():
-        head, _, last = head.rpartition(":")
-    return (head, last) if head and last in TEXT_FIELDS else None
-
-
-def reference_texts() -> list[str]:
-    """Texts that stand for what the index holds: each default cluster's description and topics."""
-    return [f"{c.description}: {', '.join(c.topics)}" for c in DEFAULT_CLUSTERS]
 
 
 class ProfileIndex:
@@ -160,14 +109,14 @@ class ProfileIndex:
         offset = 0
         while True:
             page = self.collection.get(
-                where={"field": "profile"}, include=["metadatas"], limit=_PAGE, offset=offset
+                where={"field": "profile"}, include=["metadatas"], limit=PAGE, offset=offset
             )
             for meta in page["metadatas"] or []:
                 current = meta.get("layout") == LAYOUT  # records of an older layout count as changed
                 found[str(meta["member_id"])] = str(meta["hash"]) if current else "outdated"
-            if len(page["ids"]) < _PAGE:
+            if len(page["ids"]) < PAGE:
                 return found
-            offset += _PAGE
+            offset += PAGE
 
     def count(self) -> int:
         """How many profiles are indexed."""
@@ -211,13 +160,13 @@ class ProfileIndex:
         )
         dimension = len(next(iter(vectors.values()))) if vectors else self.dimension()
         embeddings = [
-            vectors[i] if i in vectors else _noise_vector(meta["member_id"], dimension)
+            vectors[i] if i in vectors else noise_vector(meta["member_id"], dimension)
             for i, (_, _, meta) in enumerate(records)
         ]
         self.remove(replace)
         try:
-            for start in range(0, len(records), _PAGE):
-                part = slice(start, start + _PAGE)
+            for start in range(0, len(records), PAGE):
+                part = slice(start, start + PAGE)
                 self.collection.upsert(
                     ids=[rid for rid, _, _ in records[part]],
                     documents=[text for _, text, _ in records[part]],

@@ -202,3 +202,12 @@ def test_roles_and_access_policy(tmp_path: object) -> None:
     assert may_ask(1, Record(member_id="m1"), members)
     assert may_ask(1, Record("manager"), members)
     assert may_ask(9, None, members)
+
+
+def test_button_kinds_with_and_without_fields() -> None:
+    from bot.callbacks import ButtonKind
+
+    plain = ButtonKind("ok", 0)
+    assert plain.data() == "ok" and plain.parse("ok") == () and plain.parse("ok:1") is None
+    pair = ButtonKind("xy", 2)
+    assert pair.parse(pair.data(3, -4)) == (3, -4) and pair.parse("xy:3") is None
