@@ -31,6 +31,7 @@ from knowledge.clusters import DEFAULT_CLUSTERS
 from knowledge.contact_desk import Decision
 from knowledge.contact_intent import request_topic
 from knowledge.contacts import Suggestions, UnknownMemberError, scrub
+from knowledge.event_publishing import ensure_own_cluster_subscription
 from knowledge.models import Language
 from knowledge.profiles import MemberProfile
 from knowledge.state import UserRecord
@@ -114,7 +115,10 @@ async def link_profile(svc: BotService, user: User, record: UserRecord) -> UserR
             await svc.store.users.set_role(user.id, "manager", profile.cluster)
     svc.users.forget(user.id)
     logger.info("user %s linked to member profile %s", user.id, profile.id)
-    return await svc.users.get(user, fresh=True)
+    linked = await svc.users.get(user, fresh=True)
+    async with svc.writing():
+        await ensure_own_cluster_subscription(svc.store, linked, always=True)
+    return linked
 
 
 async def find(

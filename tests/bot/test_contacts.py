@@ -59,6 +59,7 @@ async def test_start_links_the_profile_by_username_and_applies_its_role(contacts
     greeting = await contacts_bot.say(ALICE, "/start")
     assert "mit Ihrem Mitgliedsprofil verknüpft" in greeting.text
     assert (await contacts_bot.store.users.get(ALICE.id)).member_id == "av-01"  # type: ignore[union-attr]
+    assert await contacts_bot.store.subscriptions.of_user(ALICE.id) == {("cluster", "aviation")}  # her own
     await contacts_bot.say(CAROL, "/start")
     carol = await contacts_bot.store.users.get(CAROL.id)
     assert carol is not None and carol.member_id == "ls-03"
