@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Message, Update, User
@@ -14,9 +17,13 @@ from bot.users import ui_language
 from knowledge.access import check_privileged
 from knowledge.catalogue import text
 from knowledge.models import Language, Role
-from knowledge.state import UserRecord
+from knowledge.state import StateError, UserRecord
+from knowledge.state.audit import AuditResult
 
 SERVICE_KEY = "service"
+logger = logging.getLogger(__name__)
+# What a privileged handler reports for the audit log: the result and one line of detail.
+Outcome = tuple[AuditResult, str]
 
 
 def service(context: ContextTypes.DEFAULT_TYPE) -> BotService:
@@ -55,16 +62,62 @@ async def caller(update: Update, context: ContextTypes.DEFAULT_TYPE, *, fresh: b
 
 
 async def privileged_caller(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str, role: Role = "admin"
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    command: str,
+    role: Role = "admin",
+    *,
+    audited: bool = True,
 ) -> Caller | None:
-    """The sender when they have `role` (checked on a fresh read, refusals logged), else None."""
+    """The sender when they have `role` (checked on a fresh read), else None; refusals are logged and
+    audited, and so is the accepted command unless `audited` is False (the handler audits its outcome)."""
     who = await caller(update, context, fresh=True)
     if who is None:
         return None
+    args = " ".join(context.args or [])
     if not check_privileged(who.user.id, who.record, who.svc.settings, role, command):
+        await audit(who, command, args, "refused", f"needs {role}")
         await who.say("not_allowed")
         return None
+    if audited:
+        await audit(who, command, args, "ok")
     return who
+
+
+async def audit(who: Caller, command: str, args: str, result: AuditResult, detail: str = "") -> None:
+    """One audit-log row (and log line); a log that cannot be written is logged, never the user's problem."""
+    actor = f"@{who.user.username}" if who.user.username else who.user.full_name
+    logger.info("audit action=%s actor_id=%s result=%s detail=%r", command, who.user.id, result, detail)
+    try:
+        await who.svc.store.audit.record(who.user.id, actor, command, result, args, detail)
+    except StateError as exc:
+        logger.error("audit log not written for /%s by %s: %s", command, who.user.id, exc)
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def privileged(command: str, role: Role = "admin") -> Callable[[Callable[..., Awaitable[Outcome]]], Handler]:
+    """A privileged handler `(who, context) -> Outcome`: the role check, then one audit row with the
+    outcome it returns ('failed' with the exception's type when it raises)."""
+
+    def wrap(handler: Callable[[Caller, ContextTypes.DEFAULT_TYPE], Awaitable[Outcome]]) -> Handler:
+        @functools.wraps(handler)
+        async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            who = await privileged_caller(update, context, command, role, audited=False)
+            if who is None:
+                return
+            args = " ".join(context.args or [])
+            try:
+                result, detail = await handler(who, context)
+            except Exception as exc:
+                await audit(who, command, args, "failed", type(exc).__name__)
+                raise
+            await audit(who, command, args, result, detail)
+
+        return run
+
+    return wrap
 
 
 def is_group(chat_type: str) -> bool:

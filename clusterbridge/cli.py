@@ -13,13 +13,13 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from clusterbridge import chat, contacts, events, ingest, query, serve
-from knowledge import redact
+from clusterbridge import admin, chat, contacts, events, ingest, query, serve
+from knowledge import logs, redact
 from knowledge.config import load_settings
 from knowledge.errors import ClusterBridgeError
 
 PROG = "clusterbridge"
-GROUPS = (ingest, query, chat, serve, events, contacts)
+GROUPS = (ingest, query, chat, serve, events, contacts, admin)
 QUIET_LOGGERS = ("httpx", "chromadb", "openai", "langchain", "telegram", "apscheduler", "pypdf")
 
 
@@ -36,10 +36,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+    logs.use_format("text")
     if not verbose:
         for noisy in QUIET_LOGGERS:
             logging.getLogger(noisy).setLevel(logging.ERROR)
@@ -57,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         redact.install(settings)
+        logs.use_format(settings.clusterbridge_log_format)
         status: int = args.run(settings, args)
         return status
     except ClusterBridgeError as exc:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clusterbridge import chat, contacts, events, serve
+from clusterbridge import admin, chat, contacts, events, serve
 from ingest.pipeline import IngestReport, run_ingest, shown
 from knowledge.config import Settings
-from knowledge.errors import ClusterBridgeError
+from knowledge.errors import ClusterBridgeError, IngestLockedError
 from knowledge.locks import refuse_while_served
 
 SAMPLE_DOCS = Path("sample/docs")
@@ -64,7 +65,15 @@ def run_ingest_command(settings: Settings, args: argparse.Namespace) -> int:
         status |= events.run_events_ingest(settings, events_file, args.json)
     if docs:
         refuse_while_served(settings)
-        report = run_ingest(settings, docs, progress=sys.stderr.isatty(), prune=args.prune)
+        started = datetime.now(UTC)
+        try:
+            report = run_ingest(settings, docs, progress=sys.stderr.isatty(), prune=args.prune)
+        except IngestLockedError:
+            raise  # another run is under way: this one did not happen
+        except ClusterBridgeError as exc:
+            admin.record_ingest_run(settings, "cli", started, None, str(exc))
+            raise
+        admin.record_ingest_run(settings, "cli", started, report.model_dump(mode="json"), None)
         if args.json:
             print(report.model_dump_json())
         print_report(report, summary_to_stdout=not args.json)

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     clusterbridge_intro_daily_limit: int = Field(default=5, ge=1, le=100)
     clusterbridge_broadcast_rate: float = Field(default=28.0, gt=0, le=30, allow_inf_nan=False)
 
+    # Operations: log lines as text or JSON lines (one line per event either way).
+    clusterbridge_log_format: Literal["text", "json"] = "text"
+
     @field_validator(
         "telegram_bot_token",
         "telegram_webhook_url",

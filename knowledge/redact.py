@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy.engine import make_url
 
@@ -37,9 +38,16 @@ def secrets_of(settings: Settings) -> set[str]:
     return found
 
 
+def _spellings(secret: str) -> set[str]:
+    """The secret as written, and as it appears percent-encoded inside a URL."""
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+
+
 def redact(text: str) -> str:
-    """`text` with every known secret and anything shaped like a bot token replaced by ***."""
-    for secret in sorted(_secrets, key=len, reverse=True):
+    """`text` with every known secret (also percent-encoded, as inside a URL) and anything shaped like
+    a bot token replaced by ***."""
+    spellings = {spelling for secret in _secrets for spelling in _spellings(secret)}
+    for secret in sorted(spellings, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return _TOKEN.sub(MASK, text)
 

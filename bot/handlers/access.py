@@ -1,4 +1,4 @@
-"""Members-only access: /request_access for users, /grant and /deny for admins."""
+"""Members-only access: /request_access for users, /approve and /deny for admins."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.commands import Command
-from bot.context import caller, privileged_caller
+from bot.context import Caller, Outcome, caller, privileged
 from bot.render import escape
 from bot.users import ui_language
 from knowledge import access
@@ -46,25 +46,24 @@ async def request_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 logger.warning("could not forward access request %s to admin %s", request_id, admin_id)
 
 
-async def grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Admins only: /grant NO [MEMBER-ID] lets the author of access request NO in."""
-    await _decide(update, context, grant=True)
+@privileged("approve")
+async def approve(who: Caller, context: ContextTypes.DEFAULT_TYPE) -> Outcome:
+    """Admins only: /approve NO [MEMBER-ID] lets the author of access request NO in."""
+    return await _decide(who, context, grant=True)
 
 
-async def deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@privileged("deny")
+async def deny(who: Caller, context: ContextTypes.DEFAULT_TYPE) -> Outcome:
     """Admins only: /deny NO turns access request NO down."""
-    await _decide(update, context, grant=False)
+    return await _decide(who, context, grant=False)
 
 
-async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: bool) -> None:
-    who = await privileged_caller(update, context, "grant" if grant else "deny")
-    if who is None:
-        return
+async def _decide(who: Caller, context: ContextTypes.DEFAULT_TYPE, grant: bool) -> Outcome:
     args = context.args or []
     number = _REQUEST_NUMBER.fullmatch(args[0]) if args else None
     if number is None or len(args) > (2 if grant else 1):
         await who.say("decide_usage")
-        return
+        return "failed", "usage"
     request_id = int(number.group(1))
     try:
         request = await access.decide_access(
@@ -72,10 +71,10 @@ async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: boo
         )
     except InvalidMemberIdError:
         await who.say("member_id_invalid", limit=MEMBER_ID_LIMIT)
-        return
+        return "failed", "invalid member id"
     if request is None:
         await who.say("request_unknown", id=request_id)
-        return
+        return "failed", f"no open request {request_id}"
     who.svc.users.forget(request.user_id)
     requester = await who.svc.store.users.get(request.user_id)
     name = (requester.first_name or requester.username if requester else None) or str(request.user_id)
@@ -85,11 +84,12 @@ async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, grant: boo
         await context.bot.send_message(request.user_id, escape(told))
     except TelegramError:
         logger.warning("could not tell user %s about access request %s", request.user_id, request_id)
+    return "ok", f"request {request_id} {'approved' if grant else 'denied'} (user {request.user_id})"
 
 
 COMMANDS = (
     Command("request_access", request_access),
-    Command("grant", grant, role="admin"),
+    Command("approve", approve, role="admin"),
     Command("deny", deny, role="admin"),
 )
 

@@ -41,8 +41,8 @@ TEXTS: dict[str, dict[Language, str]] = {
     "cmd.request_access": {"de": "Zugang bei einem Admin anfragen", "en": "Ask an admin for access"},
     "args.request_access": {"de": "TEXT", "en": "TEXT"},
     "cmd.stats": {"de": "Zahlen zur Nutzung (Admins)", "en": "Usage figures (admins)"},
-    "cmd.grant": {"de": "Zugangsanfrage annehmen (Admins)", "en": "Grant an access request (admins)"},
-    "args.grant": {"de": "NR [MITGLIEDS-ID]", "en": "NO [MEMBER-ID]"},
+    "cmd.approve": {"de": "Zugangsanfrage annehmen (Admins)", "en": "Approve an access request (admins)"},
+    "args.approve": {"de": "NR [MITGLIEDS-ID]", "en": "NO [MEMBER-ID]"},
     "cmd.deny": {"de": "Zugangsanfrage ablehnen (Admins)", "en": "Deny an access request (admins)"},
     "args.deny": {"de": "NR", "en": "NO"},
     # -- questions --------------------------------------------------------------------------------
@@ -152,16 +152,16 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Your request no. {id} is already with the admins. Please bear with us.",
     },
     "request_access_admin": {
-        "de": "Neue Zugangsanfrage Nr. {id} von {user}:\n{text}",
-        "en": "New access request no. {id} from {user}:\n{text}",
+        "de": "Neue Zugangsanfrage Nr. {id} von {user}:\n{text}\n\n/approve {id} oder /deny {id}",
+        "en": "New access request no. {id} from {user}:\n{text}\n\n/approve {id} or /deny {id}",
     },
     "not_allowed": {
         "de": "Dieser Befehl ist Admins vorbehalten.",
         "en": "This command is for admins only.",
     },
     "decide_usage": {
-        "de": "Verwendung: /grant NR [MITGLIEDS-ID] oder /deny NR (Nummern zeigt /stats)",
-        "en": "Usage: /grant NO [MEMBER-ID] or /deny NO (/stats lists the numbers)",
+        "de": "Verwendung: /approve NR [MITGLIEDS-ID] oder /deny NR (Nummern zeigt /stats)",
+        "en": "Usage: /approve NO [MEMBER-ID] or /deny NO (/stats lists the numbers)",
     },
     "member_id_invalid": {
         "de": "Diese Mitglieds-ID ist ungültig (höchstens {limit} Zeichen: Buchstaben, Ziffern, . _ : -).",
@@ -184,12 +184,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         "de": "Ihre Zugangsanfrage wurde leider abgelehnt.",
         "en": "Sorry, your access request has been denied.",
     },
-    "stats": {
-        "de": "Statistik\nNutzer: {users}\nFeedback: {up} 👍 / {down} 👎\nOffene Zugangsanfragen: "
-        "{requests}{request_ids}",
-        "en": "Statistics\nUsers: {users}\nFeedback: {up} 👍 / {down} 👎\nOpen access requests: "
-        "{requests}{request_ids}",
-    },
     # -- the terminal chat ------------------------------------------------------------------------
     "chat_banner": {
         "de": "ClusterBridge-Chat ({mode}). Fragen Sie auf Deutsch oder Englisch. /reset vergisst das "
@@ -203,4 +197,3 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "no language model: quotes from the documents",
     },
 }
-

@@ -166,7 +166,7 @@ async def test_members_only_policy(harness: BotHarness) -> None:
     stats = await harness.reply(ADMIN, "/stats")
     assert f"Open access requests: 1 (#{request.id})" in stats.params["text"]
     mark = harness.fake.mark()
-    harness.fake.send_text(ADMIN, f"/grant {request.id} m-042")
+    harness.fake.send_text(ADMIN, f"/approve {request.id} m-042")
     to_admin = await harness.fake.wait_for(
         "sendMessage", lambda c: int(c.params["chat_id"]) == ADMIN.id, after=mark
     )
@@ -183,7 +183,7 @@ async def test_members_only_policy(harness: BotHarness) -> None:
     assert "<b>Sources</b>" in calls[-1].params["text"]
 
 
-async def test_grant_and_deny_are_for_admins_and_check_their_arguments(
+async def test_approve_and_deny_are_for_admins_and_check_their_arguments(
     harness: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = await harness.open_store()
@@ -193,10 +193,10 @@ async def test_grant_and_deny_are_for_admins_and_check_their_arguments(
     [request] = await store.access.open_requests()
 
     with caplog.at_level(logging.WARNING, logger="bot.access"):
-        refused = await harness.reply(ALICE, f"/grant {request.id}")  # not herself
-    assert "Admins vorbehalten" in refused.params["text"] and "refused /grant for user 1001" in caplog.text
-    assert "/grant NO" in (await harness.reply(ADMIN, "/grant")).params["text"]
-    assert "/grant NO" in (await harness.reply(ADMIN, "/deny abc")).params["text"]
+        refused = await harness.reply(ALICE, f"/approve {request.id}")  # not herself
+    assert "Admins vorbehalten" in refused.params["text"] and "refused /approve for user 1001" in caplog.text
+    assert "/approve NO" in (await harness.reply(ADMIN, "/approve")).params["text"]
+    assert "/approve NO" in (await harness.reply(ADMIN, "/deny abc")).params["text"]
     assert "no open access request no. 999" in (await harness.reply(ADMIN, "/deny 999")).params["text"]
 
     mark = harness.fake.mark()

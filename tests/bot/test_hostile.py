@@ -90,7 +90,7 @@ async def test_forged_and_malformed_buttons_change_nothing(harness: BotHarness) 
 @pytest.mark.parametrize(
     "db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
-async def test_grant_is_atomic_and_arguments_are_checked(harness: BotHarness) -> None:
+async def test_approve_is_atomic_and_arguments_are_checked(harness: BotHarness) -> None:
     store = await harness.open_store()
     await harness.start(
         store=store, settings=bot_settings(harness.settings, harness.fake, clusterbridge_access="members")
@@ -100,12 +100,12 @@ async def test_grant_is_atomic_and_arguments_are_checked(harness: BotHarness) ->
     await harness.fake.wait_for("sendMessage", lambda c: int(c.params["chat_id"]) == ADMIN.id, after=mark)
     [request] = await store.access.open_requests()
     for odd in ("²", "#", "1.5", "-1", "99999999999999999999999"):
-        usage = await harness.reply(ADMIN, f"/grant {odd}")
-        assert "Usage: /grant" in usage.params["text"], odd
-    refused = await harness.reply(ADMIN, f"/grant {request.id} {'x' * 300}")
+        usage = await harness.reply(ADMIN, f"/approve {odd}")
+        assert "Usage: /approve" in usage.params["text"], odd
+    refused = await harness.reply(ADMIN, f"/approve {request.id} {'x' * 300}")
     assert "member id is invalid" in refused.params["text"]
     assert [r.id for r in await store.access.open_requests()] == [request.id]  # still open: nothing half-done
-    granted = await harness.reply(ADMIN, f"/grant {request.id} m-042")
+    granted = await harness.reply(ADMIN, f"/approve {request.id} m-042")
     assert "granted" in granted.params["text"]
     user = await store.users.get(BOB.id)
     assert user is not None and user.member_id == "m-042"
