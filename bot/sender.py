@@ -33,6 +33,10 @@ LEASE_SECONDS = 30.0
 IN_FLIGHT = 16
 MAX_ATTEMPTS = 5
 PROGRESS_EVERY = 3.0
+# Confirmed sends are recorded together, at most this long after Telegram confirmed them: one commit
+# for a burst instead of one per message keeps the database's write lock free for chat replies. A
+# crash in between re-sends at most the confirmations of this window (like the sends in flight).
+CONFIRM_SECONDS = 0.2
 
 
 class Sender:
@@ -55,6 +59,8 @@ class Sender:
         self._paused_until = 0.0
         self._slots = asyncio.Semaphore(IN_FLIGHT)
         self._edited: dict[int, float] = {}
+        self._confirmed: list[int] = []
+        self._recording: asyncio.Task[None] | None = None
 
     def kick(self) -> None:
         """Start draining unless a drain is running."""
@@ -83,6 +89,7 @@ class Sender:
                     sends.add(task)
                     task.add_done_callback(sends.discard)
                 await self._progress({row.broadcast_id for row in rows})
+            await self._record_confirmed()
             for status in await self.store.outbox.finish():
                 await self._report(status)
         except StateError:
@@ -92,6 +99,8 @@ class Sender:
         except asyncio.CancelledError:
             for task in list(sends):  # stopped: rows in flight keep their lease
                 task.cancel()
+            with contextlib.suppress(StateError):
+                await self._record_confirmed()
             raise
 
     async def _claim(self) -> list[Claimed]:
@@ -111,6 +120,9 @@ class Sender:
         BROADCASTING.set(True)  # this task's sends are paced here, not queued by the AIORateLimiter
         try:
             outcome = await self._attempt(row)
+            if outcome is None:
+                self._confirm(row.id)
+                return
             async with self.writing():
                 await outcome
         except StateError:
@@ -118,8 +130,28 @@ class Sender:
         finally:
             self._slots.release()
 
+    def _confirm(self, delivery_id: int) -> None:
+        """Note a confirmed send; recorded with the others of the next CONFIRM_SECONDS."""
+        self._confirmed.append(delivery_id)
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._record_soon(), name="outbox-confirm")
+
+    async def _record_soon(self) -> None:
+        await asyncio.sleep(CONFIRM_SECONDS)
+        try:
+            await self._record_confirmed()
+        except StateError:
+            logger.warning("confirmed deliveries not recorded; their leases bring them back", exc_info=True)
+
+    async def _record_confirmed(self) -> None:
+        """Record every confirmed send not yet recorded, in one statement."""
+        ids, self._confirmed = self._confirmed, []
+        if ids:
+            async with self.writing():
+                await self.store.outbox.sent_many(ids, self.token)
+
     async def _attempt(self, row: Claimed) -> Any:
-        """Send once; the returned awaitable records the outcome."""
+        """Send once; None when Telegram confirmed it, else an awaitable that records the outcome."""
         outbox = self.store.outbox
         try:
             await self.bot.send_message(row.user_id, row.text)
@@ -137,7 +169,7 @@ class Sender:
             return outbox.later(row.id, self.token, min(60.0, 2.0**row.attempts), str(exc))
         except TelegramError as exc:
             return outbox.failed(row.id, self.token, str(exc))
-        return outbox.sent(row.id, self.token)
+        return None
 
     async def _blocked(self, row: Claimed, error: str) -> None:
         await self.store.outbox.blocked(row.id, self.token, error)

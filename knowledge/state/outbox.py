@@ -208,6 +208,18 @@ class Outbox(Repository):
         """Telegram confirmed the message."""
         return await self._settle(delivery_id, token, state="sent", sent_at=utcnow(), claim=None)
 
+    async def sent_many(self, delivery_ids: list[int], token: str) -> int:
+        """Telegram confirmed these messages (one statement for a burst of confirmations)."""
+        if not delivery_ids:
+            return 0
+        stmt = (
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.claim == token, Delivery.state == "pending")
+            .values(state="sent", sent_at=utcnow(), claim=None)
+        )
+        async with self.session("record deliveries") as session:
+            return int((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
     async def blocked(self, delivery_id: int, token: str, error: str) -> bool:
         """Final: the user blocked the bot or is gone."""
         return await self._settle(delivery_id, token, state="blocked", error=error[:300], claim=None)
