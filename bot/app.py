@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import sender
+from bot import health, sender
 from bot.commands import menu
 from bot.context import SERVICE_KEY, service
 from bot.handlers import all_commands, register_all
@@ -175,6 +175,7 @@ async def start_transport(
             secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
+        health.install(application.updater, application.bot_data[SERVICE_KEY])
         logger.info(
             "webhook listening on %s:%s/%s",
             settings.telegram_webhook_listen,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 
+from bot import health
 from bot.app import run_bot
+from knowledge import redact
 from knowledge.errors import ConfigError
+from knowledge.state import head_revision
 from tests.bot.conftest import ALICE, BotHarness, bot_settings
 from tests.fakes.telegram_server import free_port
 from tests.helpers import settings_for
@@ -77,3 +81,41 @@ async def test_polling_is_the_default(harness: BotHarness) -> None:
     assert app.updater is not None and app.updater.running
     assert harness.fake.calls_to("deleteWebhook")  # PTB drops any webhook before polling
     assert harness.fake.webhook["url"] == ""
+
+
+async def test_healthz_reports_the_database_and_the_index(harness: BotHarness) -> None:
+    port = free_port()
+    settings = bot_settings(
+        harness.settings,
+        harness.fake,
+        telegram_webhook_url="https://bot.example.org/telegram/hook",
+        telegram_webhook_secret=SECRET,
+        telegram_webhook_port=port,
+    )
+    store = await harness.open_store()
+    await harness.start(settings=settings, store=store)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 200 and response.headers["Content-Type"] == "application/json"
+            report = await response.json()
+        assert report["ok"] and report["database"] == {"ok": True, "revision": head_revision()}
+        assert report["index"]["ok"] and report["index"]["chunks"] > 0
+        async with session.get(f"http://127.0.0.1:{port}/telegram/hook") as response:
+            assert response.status == 405  # the webhook route is still PTB's
+
+
+async def test_healthz_names_the_failing_part_without_secrets() -> None:
+    class Broken:
+        async def revision(self) -> str:
+            raise OSError("connection refused to postgresql://cb:pw-1234@db/cb")
+
+        def count(self) -> int:
+            raise RuntimeError("chroma down")
+
+    svc = SimpleNamespace(
+        store=Broken(), assistant=SimpleNamespace(retriever=SimpleNamespace(index=Broken()))
+    )
+    redact._secrets.add("pw-1234")
+    report = await health.check(svc)  # type: ignore[arg-type]
+    assert report["ok"] is False and report["database"]["ok"] is False and "pw-1234" not in str(report)
+    assert report["index"] == {"ok": False, "error": "RuntimeError: chroma down"}
