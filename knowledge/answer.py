@@ -21,7 +21,7 @@ MAX_PASSAGES = 5
 # against term overlap (a share, 0..1) when choosing quotes. Tuned on the held-out tune half.
 SIMILARITY_WEIGHT = 10.0
 # (question, sentences) -> the cosine similarity of each sentence to the question, None where unknown.
-MAX_NEW_SENTENCES = 12
+MAX_NEW_SENTENCES = 4
 SentenceSimilarity = Callable[[str, Sequence[str]], Sequence[float | None]]
 
 SYSTEM_PROMPT = """You are ClusterBridge, the assistant of regional innovation clusters.
