@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+OnFile = Callable[[int, int, str], None]  # (files done, files in all, the current file's source)
 VERSION_EVERY = 25
 PRUNE_HANDFUL = 5  # removing this many documents or fewer never needs --prune (unless it is all of them)
 MAX_REASON_CHARS = 300
@@ -190,7 +191,15 @@ class DocumentIngestor:
         self.manifest = manifest
         self.max_bytes = int(settings.clusterbridge_max_file_mb * 1024 * 1024)
 
-    def run(self, folder: Path, report: IngestReport, progress: bool, *, prune: bool = False) -> None:
+    def run(
+        self,
+        folder: Path,
+        report: IngestReport,
+        progress: bool,
+        *,
+        prune: bool = False,
+        on_file: OnFile | None = None,
+    ) -> None:
         """Index new and changed files, drop removed ones (refusing to drop most of them unless `prune`)."""
         if not folder.is_dir():
             raise ClusterBridgeError(f"documents folder not found: {shown(str(folder))}")
@@ -209,8 +218,10 @@ class DocumentIngestor:
             refuse_prune(folder, len(gone), len(indexed))
         bar = tqdm(found.files, desc="ingest", unit="file", file=sys.stderr, disable=not progress)
         touched = 0
-        for source, path in bar:
+        for done, (source, path) in enumerate(bar):
             bar.set_postfix_str(shown(source)[-40:], refresh=False)
+            if on_file is not None:
+                on_file(done, len(found.files), source)
             if self._ingest_file(source, path, report):
                 touched += 1
                 if touched % VERSION_EVERY == 0:
@@ -325,11 +336,13 @@ def run_ingest(
     progress: bool = False,
     index: VectorIndex | None = None,
     prune: bool = False,
+    on_file: OnFile | None = None,
 ) -> IngestReport:
     """Index the documents folder (the only input this version handles).
 
     A run that would remove every indexed document, or most of them, raises PruneRefusedError
-    before it changes anything, unless `prune` is True (the CLI's `--prune`).
+    before it changes anything, unless `prune` is True (the CLI's `--prune`). `on_file` hears of
+    each file before it is read (ingest/job.py's progress).
     """
     started = time.monotonic()
     report = IngestReport()
@@ -338,7 +351,9 @@ def run_ingest(
         manifest = Manifest(settings.data_dir / "ingest.sqlite3", index.name)
         try:
             if docs is not None:
-                DocumentIngestor(settings, index, manifest).run(docs, report, progress, prune=prune)
+                DocumentIngestor(settings, index, manifest).run(
+                    docs, report, progress, prune=prune, on_file=on_file
+                )
         finally:
             manifest.close()
     report.seconds = time.monotonic() - started

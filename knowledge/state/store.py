@@ -19,6 +19,7 @@ from knowledge.state.db import Repository, current_revision, open_and_migrate, o
 from knowledge.state.events import Events
 from knowledge.state.history import MAX_TURNS, History
 from knowledge.state.introductions import Introductions
+from knowledge.state.locks import Leases
 from knowledge.state.outbox import Outbox
 from knowledge.state.profiles import Profiles
 from knowledge.state.subscriptions import Subscriptions
@@ -43,6 +44,7 @@ class StateStore:
         self.audit = AuditLog(engine)
         self.ingest_runs = IngestRuns(engine)
         self.usage = Usage(engine)
+        self.leases = Leases(engine)
         self._meta = Repository(engine)
 
     @classmethod

@@ -369,3 +369,18 @@ class IngestRun(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+# -- the ingestion lease (migration 0006) ------------------------------------------------------------
+
+
+class IngestLock(Base):
+    """A lease on a job: who holds it, until when (renewed while the job runs), and its progress."""
+
+    __tablename__ = "ingest_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    progress: Mapped[str] = mapped_column(String(300), default="")

@@ -28,7 +28,7 @@ TABLES = {
     *("users", "history_turns", "sent_answers", "feedback", "access_requests", "alembic_version"),
     *("events", "event_rsvps", "subscriptions", "broadcasts", "deliveries"),
     *("profiles", "forgotten_members", "introductions"),
-    *("audit_log", "ingest_runs"),
+    *("audit_log", "ingest_runs", "ingest_locks"),
 }
 
 
