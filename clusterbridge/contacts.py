@@ -1,21 +1,17 @@
 """`clusterbridge contacts` (suggestions) and `clusterbridge members unblock` (lift a /forget block);
-`ingest --members` runs through `run_members_ingest`."""
+`ingest --members` runs through the ingestion job (clusterbridge/ingest.py)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any
 
 from clusterbridge.events import with_store
 from clusterbridge.query import positive_k
-from ingest.members import MemberReport, ingest_members
 from knowledge.config import Settings
 from knowledge.contact_desk import ContactDesk
 from knowledge.contacts import ProfileIndex, Suggestions
 from knowledge.errors import ClusterBridgeError
-from knowledge.locks import refuse_while_served
 
 
 def add_commands(commands: Any) -> None:
@@ -68,14 +64,3 @@ def run_unblock(settings: Settings, args: argparse.Namespace) -> int:
         raise ClusterBridgeError(f"member {args.member_id} is not blocked")
     print(f"{args.member_id}: the next import brings the profile back")
     return 0
-
-
-def run_members_ingest(settings: Settings, members: Path, clusters: Path | None, as_json: bool) -> int:
-    """`ingest --members FILE [--clusters FILE]`: rows that break the rules on stderr; 1 when any did."""
-    refuse_while_served(settings)
-    index = ProfileIndex.from_settings(settings)
-    report: MemberReport = with_store(settings, lambda store: ingest_members(store, index, members, clusters))
-    for error in report.failed:
-        print(f"clusterbridge: skipped {members} {error}", file=sys.stderr)
-    print(report.model_dump_json() if as_json else report.summary(), flush=True)
-    return 1 if report.failed else 0

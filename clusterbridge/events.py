@@ -1,4 +1,4 @@
-"""`clusterbridge events`, `announce` and `broadcasts`, and `ingest --events` (called by ingest.py)."""
+"""`clusterbridge events`, `announce` and `broadcasts`; `with_store` for the commands that use the state."""
 
 from __future__ import annotations
 
@@ -6,18 +6,14 @@ import argparse
 import asyncio
 import json
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
-from ingest.events import EventIngestReport, ingest_events
 from knowledge.broadcasts import Audience, queue
 from knowledge.config import Settings
-from knowledge.errors import ClusterBridgeError, IngestLockedError
+from knowledge.errors import ClusterBridgeError
 from knowledge.event_answers import answer_from_events, is_event_question, line, select
-from knowledge.locks import refuse_while_served
 from knowledge.models import Answer, Language
 from knowledge.periods import parse_date
 from knowledge.state import StateStore
@@ -131,19 +127,3 @@ def run_broadcasts(settings: Settings, args: argparse.Namespace) -> int:
             f"{row['blocked']} blocked, {row['failed']} failed, {row['pending']} pending"
         )
     return 0
-
-
-def run_events_ingest(settings: Settings, path: Path, as_json: bool) -> int:
-    """`ingest --events FILE`: store and index; bad entries on stderr; 1 when any were skipped."""
-    try:
-        refuse_while_served(settings)
-        served = False
-    except IngestLockedError:
-        served = True  # the bot reads events from the database live; only the search index waits
-    report: EventIngestReport = with_store(
-        settings, lambda store: ingest_events(settings, path, store, skip_index=served)
-    )
-    for problem in report.failed:
-        print(f"clusterbridge: skipped {path} {problem}", file=sys.stderr)
-    print(report.model_dump_json() if as_json else report.summary(), flush=True)
-    return 1 if report.failed else 0

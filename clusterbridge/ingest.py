@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clusterbridge import admin, chat, contacts, events, serve
-from ingest.pipeline import IngestReport, run_ingest, shown
+from clusterbridge import chat, serve
+from clusterbridge.events import with_store
+from ingest.job import JobReport, Sources, run_sources
+from ingest.pipeline import IngestReport, shown
 from knowledge.config import Settings
 from knowledge.errors import ClusterBridgeError, IngestLockedError
 from knowledge.locks import refuse_while_served
@@ -47,38 +48,62 @@ def print_report(report: IngestReport, summary_to_stdout: bool = True) -> None:
 
 
 def run_ingest_command(settings: Settings, args: argparse.Namespace) -> int:
-    """Index what the flags name, else every configured source (CLUSTERBRIDGE_DOCS_DIR, ...)."""
+    """Index what the flags name, else every configured source (CLUSTERBRIDGE_DOCS_DIR, ...), as one
+    ingestion job (the lease in the state database: a second run anywhere refuses)."""
     flags = args.docs or args.members or args.events
-    docs = args.docs if flags else settings.clusterbridge_docs_dir
-    members = args.members if flags else settings.clusterbridge_members_file
-    events_file = args.events if flags else settings.clusterbridge_events_file
-    clusters = args.clusters or settings.clusterbridge_clusters_file
-    if not (docs or members or events_file):
+    configured = Sources.configured(settings)
+    sources = Sources(
+        args.docs if flags else configured.docs,
+        args.members if flags else configured.members,
+        args.events if flags else configured.events,
+        args.clusters or configured.clusters,
+    )
+    if sources.empty():
         raise ClusterBridgeError(
             "nothing to ingest: pass --docs DIR, --members FILE or --events FILE, or configure "
             "CLUSTERBRIDGE_DOCS_DIR, CLUSTERBRIDGE_MEMBERS_FILE or CLUSTERBRIDGE_EVENTS_FILE"
         )
-    status = 0
-    if members:
-        status |= contacts.run_members_ingest(settings, members, clusters, args.json)
-    if events_file:
-        status |= events.run_events_ingest(settings, events_file, args.json)
-    if docs:
-        refuse_while_served(settings)
-        started = datetime.now(UTC)
+    report = run_job(settings, sources, prune=args.prune)
+    print_job(report, sources, args.json)
+    if report.errors:  # a whole source could not be ingested: one line, as before the job
+        raise ClusterBridgeError("; ".join(error.reason for error in report.errors))
+    return 1 if report.failures() else 0
+
+
+def run_job(settings: Settings, sources: Sources, *, prune: bool = False) -> JobReport:
+    """The job for the command line: refused while a bot serves the embedded index (documents and
+    profiles; events are stored, their search index waits for the bot)."""
+    served = False
+    if sources.events:
         try:
-            report = run_ingest(settings, docs, progress=sys.stderr.isatty(), prune=args.prune)
+            refuse_while_served(settings)
         except IngestLockedError:
-            raise  # another run is under way: this one did not happen
-        except ClusterBridgeError as exc:
-            admin.record_ingest_run(settings, "cli", started, None, str(exc))
-            raise
-        admin.record_ingest_run(settings, "cli", started, report.model_dump(mode="json"), None)
-        if args.json:
-            print(report.model_dump_json())
-        print_report(report, summary_to_stdout=not args.json)
-        status |= 1 if report.failed else 0
-    return status
+            served = True
+    if sources.docs or sources.members:
+        refuse_while_served(settings)
+    tty = sys.stderr.isatty()
+    return with_store(
+        settings,
+        lambda store: run_sources(
+            settings, store, sources, trigger="cli", prune=prune, tty=tty, skip_event_index=served
+        ),
+    )
+
+
+def print_job(report: JobReport, sources: Sources, as_json: bool) -> None:
+    """Profiles, events, then documents: skipped rows and files on stderr, then each summary line."""
+    if report.members is not None:
+        for error in report.members.failed:
+            print(f"clusterbridge: skipped {sources.members} {error}", file=sys.stderr)
+        print(report.members.model_dump_json() if as_json else report.members.summary(), flush=True)
+    if report.events is not None:
+        for problem in report.events.failed:
+            print(f"clusterbridge: skipped {sources.events} {problem}", file=sys.stderr)
+        print(report.events.model_dump_json() if as_json else report.events.summary(), flush=True)
+    if report.documents is not None:
+        if as_json:
+            print(report.documents.model_dump_json())
+        print_report(report.documents, summary_to_stdout=not as_json)
 
 
 def run_start(settings: Settings, args: argparse.Namespace) -> int:
@@ -87,12 +112,14 @@ def run_start(settings: Settings, args: argparse.Namespace) -> int:
     if not docs.is_dir():
         raise ClusterBridgeError(f"documents folder not found: {docs} (pass --docs DIR)")
     print(f"Indexing {docs} into {settings.clusterbridge_data_dir} ...", flush=True)
-    print_report(run_ingest(settings, docs, progress=sys.stderr.isatty()))
+    sources = Sources(docs)
     if args.docs is None:  # the demo: the sample members and events too
-        if SAMPLE_MEMBERS.is_file():
-            contacts.run_members_ingest(settings, SAMPLE_MEMBERS, None, as_json=False)
-        if SAMPLE_EVENTS.is_file():
-            events.run_events_ingest(settings, SAMPLE_EVENTS, as_json=False)
+        members, events_file = SAMPLE_MEMBERS.is_file(), SAMPLE_EVENTS.is_file()
+        sources = Sources(docs, SAMPLE_MEMBERS if members else None, SAMPLE_EVENTS if events_file else None)
+    report = run_job(settings, sources)
+    print_job(report, sources, as_json=False)
+    if report.errors:
+        raise ClusterBridgeError("; ".join(error.reason for error in report.errors))
     if settings.telegram_bot_token:
         print("TELEGRAM_BOT_TOKEN is set: starting the Telegram bot (Ctrl+C stops it).", flush=True)
         return serve.run_bot_command(settings, args)
