@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
-from datetime import datetime
 from typing import Any
 
 from clusterbridge.events import with_store
@@ -16,7 +14,6 @@ from knowledge.state import StateStore
 from knowledge.stats import IndexLike, gather, render
 
 AUDIT_LIMIT = 200
-log = logging.getLogger(__name__)
 
 
 def add_commands(commands: Any) -> None:
@@ -76,16 +73,3 @@ def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(f"the state database was migrated from revision {before or 'none (empty)'} to {after}")
     return 0
-
-
-def record_ingest_run(
-    settings: Settings, trigger: str, started: datetime, figures: dict[str, Any] | None, error: str | None
-) -> None:
-    """Remember an ingestion run for /stats; a state database that cannot be written only warns."""
-    try:
-        with_store(
-            settings,
-            lambda store: store.ingest_runs.add(trigger, started, error is None, figures or {}, error),
-        )
-    except ClusterBridgeError as exc:
-        log.warning("ingestion run not recorded in the state database: %s", exc)
