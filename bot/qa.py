@@ -118,6 +118,7 @@ async def answer(svc: BotService, bot: Bot, message: Message, question: str) -> 
             answer=result.answer,
             sources=list(result.sources),
             mode=result.mode,
+            abstained=result.abstained,
         )
         answer_id = await svc.exchanges.save(exchange)  # the turn and the answer in one commit
         svc.history.remember(thread, Turn(question=question, answer=result.answer))

@@ -50,7 +50,7 @@ async def test_members_import_contacts_and_updates(tmp_path: Path) -> None:
     )
     assert code == 0 and json.loads(out)["suggestions"][-1]["cluster"] == "health"  # own cluster last
 
-    write(members, ROWS[:2] + [ROWS[3].replace("Machine learning", "Deep learning")])
+    write(members, [*ROWS[:2], ROWS[3].replace("Machine learning", "Deep learning")])
     code, out, _ = await run_cli("ingest", "--members", str(members), **env)
     assert code == 0 and "added 0, changed 1, unchanged 2, removed 1" in out
 
