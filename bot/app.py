@@ -81,6 +81,16 @@ def require_token(settings: Settings) -> str:
     return token
 
 
+def file_base_url(api_base_url: str) -> str:
+    """Where files are downloaded: `.../bot` becomes `.../file/bot` (Telegram's and a self-hosted server's)."""
+    base = api_base_url.rstrip("/")
+    return (
+        f"{base.removesuffix('/bot')}/file/bot"
+        if base.endswith("/bot")
+        else "https://api.telegram.org/file/bot"
+    )
+
+
 def webhook_secret(settings: Settings) -> str:
     """The webhook's secret token, required in webhook mode and checked for Telegram's alphabet."""
     secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
@@ -110,6 +120,7 @@ def build_application(
         ApplicationBuilder()
         .token(require_token(settings))
         .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )

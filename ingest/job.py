@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 LEASE_SECONDS = 60.0  # a killed job's lease lapses this long after its last renewal
 RENEW_SECONDS = 5.0  # renewal (and progress) interval while a job runs
+_RUNNING: dict[str, IngestJob] = {}  # this process's jobs by holder: a refusal shows their live progress
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,9 @@ class JobProgress:
 class JobRunning(IngestLockedError):
     """Another ingestion job holds the lease."""
 
-    def __init__(self, lease: LeaseRecord) -> None:
+    def __init__(self, lease: LeaseRecord, live: str | None = None) -> None:
         self.lease = lease
-        self.progress = lease.progress or "starting"
+        self.progress = live or lease.progress or "starting"
         super().__init__(
             f"another ingestion run is in progress (since {lease.acquired_at:%Y-%m-%d %H:%M:%S} UTC, "
             f"{self.progress}); wait for it to finish"
@@ -153,21 +154,30 @@ class IngestJob:
         job.lease_seconds, job.renew_seconds = lease_seconds, min(RENEW_SECONDS, lease_seconds / 3)
         lease = await store.leases.acquire(job.holder, lease_seconds)
         if lease.holder != job.holder:
-            raise JobRunning(lease)
+            live = _RUNNING.get(lease.holder)
+            raise JobRunning(lease, live.progress.line() if live else None)
+        _RUNNING[job.holder] = job
         return job
 
     async def keep(self) -> None:
-        """Renew the lease with the progress until cancelled (a lost lease is logged, not fatal)."""
+        """Renew the lease until cancelled: every `renew_seconds`, and within a second of a change of
+        progress (a lost lease is logged, not fatal: the job finishes)."""
+        written, renewed = "", time.monotonic()
         while True:
-            await asyncio.sleep(self.renew_seconds)
+            await asyncio.sleep(min(1.0, self.renew_seconds))
+            line = self.progress.line()
+            if line == written and time.monotonic() - renewed < self.renew_seconds:
+                continue
             try:
-                if not await self.store.leases.renew(self.holder, self.lease_seconds, self.progress.line()):
+                if not await self.store.leases.renew(self.holder, self.lease_seconds, line):
                     log.error("the ingestion lease was taken over while this job ran (%s)", self.holder)
+                written, renewed = line, time.monotonic()
             except StateError as exc:
                 log.warning("could not renew the ingestion lease: %s", exc)
 
     async def release(self) -> None:
         """Give the lease back."""
+        _RUNNING.pop(self.holder, None)
         try:
             await self.store.leases.release(self.holder)
         except StateError as exc:  # it lapses on its own

@@ -57,6 +57,14 @@ class Manifest:
         rows = self._db.execute("SELECT source FROM files WHERE collection = ?", (self.collection,))
         return {row[0] for row in rows}
 
+    def entries(self) -> list[tuple[str, int, float]]:
+        """(source, chunks, indexed_at as a Unix time) of every indexed file, by source."""
+        rows = self._db.execute(
+            "SELECT source, chunks, indexed_at FROM files WHERE collection = ? ORDER BY source",
+            (self.collection,),
+        )
+        return [(str(row[0]), int(row[1] or 0), float(row[2] or 0)) for row in rows]
+
     def rejection(self, source: str, size: int, mtime_ns: int, limits: str) -> str | None:
         """Why this very version of the file was refused before, under the same limits."""
         row = self._db.execute(

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
 
     # Operations: log lines as text or JSON lines (one line per event either way).
     clusterbridge_log_format: Literal["text", "json"] = "text"
+    # Scheduled re-ingestion of the configured sources by the running bot: a cron expression, "" = off.
+    clusterbridge_reingest_cron: str = ""
 
     @field_validator(
         "telegram_bot_token",
@@ -94,6 +96,19 @@ class Settings(BaseSettings):
         for part in (p.strip() for p in value.split(",")):
             if part and not (part.isascii() and part.lstrip("-").isdigit()):
                 raise ValueError(f"{part!r} is not a numeric Telegram user id (ids, comma-separated)")
+        return value
+
+    @field_validator("clusterbridge_reingest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        """Five cron fields (minute hour day month weekday), e.g. `0 3 * * *`; checked now."""
+        from croniter import croniter
+
+        value = " ".join(value.split())
+        if value and (len(value.split()) != 5 or not croniter.is_valid(value)):
+            raise ValueError(
+                f"{value!r} is not a cron expression of five fields, e.g. '0 3 * * *' (daily at 3:00)"
+            )
         return value
 
     @field_validator("telegram_api_base_url", "openai_base_url")

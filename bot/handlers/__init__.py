@@ -12,9 +12,9 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.commands import Command
-from bot.handlers import access, admin, basics, broadcasts, contacts, events, fallback, profile, qa
+from bot.handlers import access, admin, basics, broadcasts, contacts, events, fallback, ops, profile, qa
 
-FEATURES = (basics, qa, access, admin, events, broadcasts, contacts, profile)
+FEATURES = (basics, qa, access, admin, ops, events, broadcasts, contacts, profile)
 
 
 def all_commands() -> tuple[Command, ...]:

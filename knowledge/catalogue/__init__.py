@@ -8,11 +8,11 @@ one language only (tests/test_catalogue.py checks both languages and their place
 
 from __future__ import annotations
 
-from knowledge.catalogue import admin, contacts, core, events
+from knowledge.catalogue import admin, contacts, core, events, ops
 from knowledge.models import Language
 
 DEFAULT_LANGUAGE: Language = "de"
-FEATURES = (core, events, contacts, admin)
+FEATURES = (core, events, contacts, admin, ops)
 
 
 def _merged() -> dict[str, dict[Language, str]]:

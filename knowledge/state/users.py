@@ -122,6 +122,12 @@ class Users(Repository):
         async with self.session("find managers") as session:
             return [UserRecord.model_validate(user) for user in await session.scalars(stmt)]
 
+    async def with_role(self, role: str) -> list[UserRecord]:
+        """The users with this role (e.g. the admins granted in the bot), by id."""
+        stmt = select(User).where(User.role == role).order_by(User.id)
+        async with self.session("find users by role") as session:
+            return [UserRecord.model_validate(user) for user in await session.scalars(stmt)]
+
     async def count(self) -> int:
         """How many users have talked to the bot."""
         async with self.session("count users") as session:

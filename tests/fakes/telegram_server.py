@@ -209,6 +209,7 @@ class FakeTelegram:
         self._closing = False
         self.blocked_by: set[int] = set()  # users who have blocked the bot: messages to them fail
         self._faults: list[Fault] = []
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the file download
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -220,6 +221,7 @@ class FakeTelegram:
     async def start(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -292,6 +294,14 @@ class FakeTelegram:
         if method.lower() != "getupdates" or result:
             self._record(call)
         return web.json_response({"ok": True, "result": result})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file's content, as Telegram's file server serves it (`/file/bot<token>/<file_path>`)."""
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        self._record(Call("download", {"file_id": file_id}))
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     def fail_next(
         self,
@@ -418,6 +428,18 @@ class FakeTelegram:
             "document": document,
         }
 
+    def api_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise BadRequest("invalid file_id")
+        size = len(self.files[file_id])
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": size,
+            "file_path": f"documents/{file_id}",
+        }
+
     def api_answercallbackquery(self, params: dict[str, Any]) -> bool:
         return True
 
@@ -512,8 +534,15 @@ class FakeTelegram:
         voice = {"file_id": "voice-1", "file_unique_id": "v1", "duration": 3, "mime_type": "audio/ogg"}
         return self.inject({"message": self.make_message(user, chat, voice=voice)})
 
-    def send_document(self, user: TgUser, chat: TgChat | None = None) -> dict[str, Any]:
-        document = {"file_id": "doc-1", "file_unique_id": "d1", "file_name": "cluster.pdf"}
+    def send_document(
+        self, user: TgUser, chat: TgChat | None = None, name: str = "cluster.pdf", data: bytes | None = None
+    ) -> dict[str, Any]:
+        """A user sends a file; with `data`, getFile and the download serve it."""
+        document: dict[str, Any] = {"file_id": "doc-1", "file_unique_id": "d1", "file_name": name}
+        if data is not None:
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = data
+            document |= {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data)}
         return self.inject({"message": self.make_message(user, chat, document=document)})
 
     def press_button(self, user: TgUser, message: dict[str, Any], data: str) -> dict[str, Any]:
