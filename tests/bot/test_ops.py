@@ -187,3 +187,23 @@ async def test_the_schedule_reports_to_admins_only_when_something_changed(ops: B
     assert not ops.fake.calls_to("sendMessage", mark)
     answer = await ops.ask(ALICE, QUESTION)
     assert "12. März 2027" in answer[-1].text
+
+
+def test_the_cron_setting_is_checked_when_read(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from bot.reindex import next_run
+    from knowledge.config import load_settings
+    from knowledge.errors import ConfigError
+
+    env = tmp_path / ".env"
+    env.write_text("CLUSTERBRIDGE_REINGEST_CRON=61 * * * *\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"invalid setting CLUSTERBRIDGE_REINGEST_CRON: '61 . . . .' is not"
+    ):
+        load_settings(env)
+    env.write_text("CLUSTERBRIDGE_REINGEST_CRON=30  2 * * 1\n", encoding="utf-8")
+    assert load_settings(env).clusterbridge_reingest_cron == "30 2 * * 1"
+    assert next_run("30 2 * * 1", datetime.fromisoformat("2027-03-03T12:00:00+01:00")).isoformat() == (
+        "2027-03-08T02:30:00+01:00"
+    )
