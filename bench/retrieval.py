@@ -38,6 +38,7 @@ from knowledge.config import Settings  # noqa: E402
 from knowledge.embeddings import make_embeddings  # noqa: E402
 from knowledge.retrieval import HybridRetriever  # noqa: E402
 from knowledge.store import VectorIndex, chroma_client  # noqa: E402
+from knowledge.text import detect_language  # noqa: E402
 
 K = 5
 BM25_MIN_SCORE = 8.0
@@ -54,50 +55,6 @@ KEEP_ON_REBUILD = {"embeddings.sqlite3"}
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "«": '"', "»": '"'})
-_EN = frozenset(
-    [
-        "the",
-        "and",
-        "of",
-        "to",
-        "in",
-        "is",
-        "was",
-        "for",
-        "with",
-        "by",
-        "on",
-        "at",
-        "from",
-        "that",
-        "it",
-        "are",
-        "as",
-        "an",
-    ]
-)
-_DE = frozenset(
-    [
-        "der",
-        "die",
-        "das",
-        "und",
-        "ist",
-        "im",
-        "den",
-        "von",
-        "zu",
-        "mit",
-        "für",
-        "auf",
-        "des",
-        "ein",
-        "eine",
-        "dem",
-        "sich",
-        "nicht",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -131,9 +88,8 @@ def words(text: str) -> list[str]:
 
 
 def document_language(text: str) -> str:
-    """German or English, by stop words (whole documents are long enough for this)."""
-    tokens = words(text)
-    return "en" if sum(t in _EN for t in tokens) > sum(t in _DE for t in tokens) else "de"
+    """German or English (the project's own detection; whole documents are long enough for it)."""
+    return detect_language(text)
 
 
 def document_languages(docs: Path) -> dict[str, str]:
