@@ -19,13 +19,17 @@ from knowledge.errors import IngestLockedError
 SERVING_LOCK = "serving.lock"
 
 
+def _serving_lock(settings: Settings) -> FileLock:
+    return FileLock(str(settings.data_dir / SERVING_LOCK), timeout=0)
+
+
 @contextmanager
 def serving_index(settings: Settings) -> Iterator[None]:
     """Hold the serving lock of the embedded index while the body runs (nothing with a Chroma server)."""
     if settings.chroma_host:
         yield
         return
-    lock = FileLock(str(settings.data_dir / SERVING_LOCK), timeout=0)
+    lock = _serving_lock(settings)
     try:
         lock.acquire()
     except Timeout as exc:
@@ -42,7 +46,7 @@ def refuse_while_served(settings: Settings) -> None:
     """IngestLockedError when a bot serves the embedded index of these settings."""
     if settings.chroma_host:
         return
-    lock = FileLock(str(settings.data_dir / SERVING_LOCK), timeout=0)
+    lock = _serving_lock(settings)
     try:
         lock.acquire()
     except Timeout as exc:
