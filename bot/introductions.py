@@ -157,13 +157,17 @@ async def send_suggestions(
     request: str | None,
     language: Language,
     reply: ReplyParameters | None = None,
-) -> None:
-    """Find and send up to five suggestions with a "Request introduction" button each."""
+    *,
+    quiet_when_none: bool = False,
+) -> bool:
+    """Find and send up to five suggestions with a "Request introduction" button each; False when
+    there were none (and, with `quiet_when_none`, nothing was sent: the caller answers otherwise)."""
     found, problem, why = await find(svc, record, request, language)
     if found is None or not found.suggestions:
-        key = problem or "contacts.none"
-        await bot.send_message(chat_id, escape(text(language, key)), reply_parameters=reply)
-        return
+        if not quiet_when_none:
+            key = problem or "contacts.none"
+            await bot.send_message(chat_id, escape(text(language, key)), reply_parameters=reply)
+        return False
     kind, about = why[0]
     offered = [Offered(s.member_id, s.name, kind, about) for s in found.suggestions]
     serial = MEMORY.keep(record.id, offered)
@@ -178,13 +182,15 @@ async def send_suggestions(
     await bot.send_message(
         chat_id, "\n\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons), reply_parameters=reply
     )
+    return True
 
 
 async def answer_request(
     svc: BotService, bot: Bot, message: Message, record: UserRecord, question: str, language: Language
-) -> None:
-    """A chat message that asks for people: answered with suggestions instead of document quotes."""
-    await send_suggestions(svc, bot, message.chat.id, record, question, language)
+) -> bool:
+    """A chat message that asks for people: suggestions instead of document quotes; False when no
+    one fits (then nothing was sent, and the documents answer)."""
+    return await send_suggestions(svc, bot, message.chat.id, record, question, language, quiet_when_none=True)
 
 
 def handle(user: UserRecord | None, language: Language) -> str:

@@ -100,7 +100,8 @@ async def answer(svc: BotService, bot: Bot, message: Message, question: str) -> 
     language = answer_language(record)
     if not is_group(chat.type) and is_contact_request(question):  # people, not documents
         asked = language or detect_language(question, lang)
-        return await introductions.answer_request(svc, bot, message, record, question, asked)
+        if await introductions.answer_request(svc, bot, message, record, question, asked):
+            return
     async with typing(bot, chat.id, svc.typing_delay):
         from_events = await answer_from_events(svc.store, question, language, default=lang)
         if from_events is not None:  # event questions: from the events themselves

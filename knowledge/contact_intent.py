@@ -26,7 +26,8 @@ _CONTACT_PATTERNS = (
     r"|build|develop|provide|supply|offer|deliver|make|produce|do|give)",
     r"\bwho (knows|has (experience|expertise|know-how|access|capacity)|offers|provides|supplies|does|makes"
     r"|builds|develops|produces|tests|works (on|with)|specialises|specializes|is (an? )?(expert|specialist))",
-    r"\b(anyone|anybody|someone|somebody|people|a partner|partners|an expert|experts|companies|members?)"
+    # Indefinite seekers only: "companies that came out of ..." or "members in Hamburg" name a fact.
+    r"\b(anyone|anybody|someone|somebody|a partner|partners|an expert|experts)"
     r" (who|that|with (experience|expertise)|to help|able to|for|in|on)\b",
     r"\b(looking for|searching for|search of|seeking|need|want to meet|find)\b[^.?!]{0,12}?\b(an? )?(partner|expert"
     r"|contact|someone|somebody|people|company|companies|collaborator|supplier|specialist|team)",
