@@ -6,11 +6,13 @@ import argparse
 import asyncio
 from typing import Any
 
+from clusterbridge.contacts import contacts_answer
 from clusterbridge.events import events_answer
 from clusterbridge.query import format_answer
 from knowledge.assistant import Assistant
 from knowledge.catalogue import text
 from knowledge.config import Settings
+from knowledge.contact_intent import is_contact_request
 from knowledge.models import Answer, Language
 from knowledge.qa import MemoryHistory, QAService
 from knowledge.text import detect_language
@@ -55,6 +57,11 @@ async def run_chat(settings: Settings) -> int:
             print(text(language, "reset_done"))
             continue
         language = detect_language(question)
+        if question.startswith("/contacts") or is_contact_request(question):  # people, not documents
+            suggestions = await contacts_answer(settings, question, language)
+            if suggestions is not None:
+                print(suggestions)
+                continue
         answer: Answer | None = await events_answer(settings, question, language)
         if answer is not None:  # event questions: from the events themselves
             print(format_answer(answer))

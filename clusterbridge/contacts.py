@@ -4,14 +4,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from clusterbridge.events import with_store
 from clusterbridge.query import positive_k
+from knowledge.catalogue import text
 from knowledge.config import Settings
 from knowledge.contact_desk import ContactDesk
 from knowledge.contacts import ProfileIndex, Suggestions
 from knowledge.errors import ClusterBridgeError
+from knowledge.models import Language
+from knowledge.state import StateStore
+
+log = logging.getLogger(__name__)
 
 
 def add_commands(commands: Any) -> None:
@@ -32,14 +38,16 @@ def add_commands(commands: Any) -> None:
     unblock.set_defaults(run=run_unblock)
 
 
-def format_suggestions(found: Suggestions) -> str:
-    """Numbered suggestions with cluster and reason, for the terminal."""
+def format_suggestions(found: Suggestions, language: Language = "en") -> str:
+    """Numbered suggestions with organisation, cluster and reason, for the terminal."""
     if not found.suggestions:
-        return "No matching contacts."
-    return "\n".join(
+        return text(language, "contacts.none")
+    lines = [text(language, "contacts.found")]
+    lines += [
         f"{n}. {s.name} ({s.organization}, {s.cluster}, score {s.score:.3f})\n   {s.reason}"
         for n, s in enumerate(found.suggestions, 1)
-    )
+    ]
+    return "\n".join(lines)
 
 
 def run_contacts(settings: Settings, args: argparse.Namespace) -> int:
@@ -55,6 +63,22 @@ def run_contacts(settings: Settings, args: argparse.Namespace) -> int:
     found = with_store(settings, suggest)
     print(found.model_dump_json() if args.json else format_suggestions(found))
     return 0
+
+
+async def contacts_answer(settings: Settings, request: str, language: Language) -> str | None:
+    """`chat`: suggestions for a request in words (`/contacts TEXT` or a question for people), as
+    text; None when nobody fits or the state cannot be read (then the documents answer)."""
+    request = request.removeprefix("/contacts").strip()
+    if not request:
+        return text(language, "contacts.ask_in_words")
+    try:
+        async with await StateStore.open(settings.sqlalchemy_url) as store:
+            desk = ContactDesk(settings, store, ProfileIndex.from_settings(settings))
+            found = await desk.suggest(query=request, language=language)
+    except ClusterBridgeError as exc:
+        log.warning("contacts not consulted (%s); answering from the documents", exc)
+        return None
+    return format_suggestions(found, language) if found.suggestions else None
 
 
 def run_unblock(settings: Settings, args: argparse.Namespace) -> int:

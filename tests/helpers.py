@@ -63,7 +63,9 @@ def cli_env(**env: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), **env}
 
 
-async def run_cli(*args: str, timeout: float = 120, **env: str) -> tuple[int, str, str]:
+async def run_cli(
+    *args: str, timeout: float = 120, stdin: str | None = None, **env: str
+) -> tuple[int, str, str]:
     """Run `clusterbridge ARGS` in a child process (the test's event loop keeps serving meanwhile).
 
     It runs in an empty folder, so no developer's `.env` is read.
@@ -75,10 +77,12 @@ async def run_cli(*args: str, timeout: float = 120, **env: str) -> tuple[int, st
         *args,
         cwd=tempfile.mkdtemp(prefix="clusterbridge-cli-"),
         env=cli_env(**env),
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    sent = stdin.encode() if stdin is not None else None
+    out, err = await asyncio.wait_for(process.communicate(sent), timeout)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 

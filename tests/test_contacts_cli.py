@@ -50,6 +50,13 @@ async def test_members_import_contacts_and_updates(tmp_path: Path) -> None:
     )
     assert code == 0 and json.loads(out)["suggestions"][-1]["cluster"] == "health"  # own cluster last
 
+    chat = await run_cli(
+        "chat", stdin="/contacts klinische Testflächen\nwho could help us test cabin sensors?\n", **env
+    )
+    code, out, _ = chat
+    assert code == 0 and "Anna Berg" in out and "Geheim" not in out and "@" not in out
+    assert "Sie suchen" in out and "You are looking for" in out  # both answered with people, in their language
+
     write(members, [*ROWS[:2], ROWS[3].replace("Machine learning", "Deep learning")])
     code, out, _ = await run_cli("ingest", "--members", str(members), **env)
     assert code == 0 and "added 0, changed 1, unchanged 2, removed 1" in out

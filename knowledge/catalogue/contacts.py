@@ -22,6 +22,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "de": "Dazu habe ich gerade niemanden gefunden, der einem Kontakt zugestimmt hat.",
         "en": "I found nobody for that right now who has agreed to be contacted.",
     },
+    "contacts.ask_in_words": {
+        "de": "Beschreiben Sie, was Sie suchen, zum Beispiel: /contacts Testumgebung für Kabinensensorik",
+        "en": "Describe what you are looking for, for example: /contacts test environment for cabin sensors",
+    },
     "contacts.no_profile": {
         "de": "Ihr Telegram-Konto ist mit keinem Mitgliedsprofil verknüpft. Beschreiben Sie, was Sie "
         "suchen, zum Beispiel: /contacts Testumgebung für Kabinensensorik",
