@@ -26,6 +26,7 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.pipeline import run_ingest
 from knowledge.assistant import Assistant
 from knowledge.config import Settings
+from knowledge.retrieval import VERSION_CHECK_SECONDS
 from knowledge.store import collection_name
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import run_cli, settings_for
@@ -191,3 +192,38 @@ async def test_cli_search_json_against_server(
     assert hits[0]["source"] == "cross-cluster-space.txt"
     assert [hit["score"] for hit in hits] == sorted((hit["score"] for hit in hits), reverse=True)
     assert not (data / "chroma").exists()
+
+
+async def test_a_running_assistant_sees_a_separate_ingest_on_the_server(
+    chroma_port: int, fake_openai: FakeOpenAI, docs_dir: Path, tmp_path: Path
+) -> None:
+    """With a Chroma server, a serving process (here its Assistant) answers from another process's
+    completed ingestion within seconds: new files are found, removed ones are gone."""
+    model = "fake-embedding-live"
+    data = tmp_path / "data"
+    settings = server_settings(data, fake_openai, chroma_port, model)
+    await asyncio.to_thread(run_ingest, settings, docs_dir)
+    serving = Assistant.from_settings(settings)
+    first = await asyncio.to_thread(serving.search, "Digitalisierung Berlin Brandenburg Cluster", 3)
+    assert first[0].source == "berlin-brandenburg-digitalisierung.txt"
+
+    (docs_dir / "berlin-brandenburg-digitalisierung.txt").unlink()
+    (docs_dir / "drohnen.txt").write_text(
+        "Title: Drohnen im Hafen\n\nDas Testfeld für Drohnenlogistik im Hamburger Hafen öffnet im Mai.\n",
+        encoding="utf-8",
+    )
+    env = {
+        "CLUSTERBRIDGE_DATA_DIR": str(data),
+        "CHROMA_HOST": HOST,
+        "CHROMA_PORT": str(chroma_port),
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "OPENAI_API_KEY": "test",
+        "OPENAI_EMBEDDING_MODEL": model,
+    }
+    code, _, err = await run_cli("ingest", "--docs", str(docs_dir), "--prune", **env)
+    assert code == 0, err
+    await asyncio.sleep(VERSION_CHECK_SECONDS + 0.5)
+    found = await asyncio.to_thread(serving.search, "Testfeld Drohnenlogistik Hafen", 3)
+    assert found[0].source == "drohnen.txt"
+    everything = await asyncio.to_thread(serving.search, "Digitalisierung Berlin Brandenburg Cluster", 10)
+    assert all(hit.source != "berlin-brandenburg-digitalisierung.txt" for hit in everything)
