@@ -19,6 +19,7 @@ from ingest.chunking import SentenceSplitter, with_title
 from ingest.loaders import check_stat, hash_limited, limits_key, open_checked, parse_document, read_limited
 from ingest.manifest import Manifest
 from ingest.scan import Scan, scan
+from knowledge.answer import quote_sentences
 from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
 from knowledge.errors import ClusterBridgeError, DocumentError, IngestLockedError, PruneRefusedError
@@ -172,6 +173,11 @@ def make_chunks(source: str, title: str, url: str | None, text: str) -> list[Chu
     return chunks
 
 
+def sentence_texts(chunks: list[Chunk]) -> list[str]:
+    """The distinct quotable sentences of the passages, embedded at ingestion."""
+    return list(dict.fromkeys(s for chunk in chunks for s in quote_sentences(chunk.body)))
+
+
 def _below(source: str, folders: list[str]) -> bool:
     return any(source.startswith(f"{folder}/") for folder in folders)
 
@@ -284,6 +290,8 @@ class DocumentIngestor:
         self.index.delete(stale)
         self.manifest.put(source, digest, info.st_size, info.st_mtime_ns, len(chunks))
         report.embedded += self.index.embeddings.computed - before
+        # The quotable sentences too, so the extractive answer finds their vectors in the cache.
+        self.index.embeddings.embed_documents(sentence_texts(chunks))
         report.chunks += len(chunks)
         if known:
             report.changed += 1

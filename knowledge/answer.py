@@ -11,8 +11,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from knowledge import catalogue
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
+from knowledge.evidence import missing_numbers as missing_numbers  # re-exported
 from knowledge.models import Hit, Language, Source, Turn
-from knowledge.text import passage_terms, query_terms, sentences, term_matches, words
+from knowledge.text import passage_terms, query_terms, sentences, term_matches
 
 NO_ANSWER = "NO_ANSWER"
 EXTRACTIVE_SENTENCES = 3
@@ -22,6 +23,7 @@ MAX_PASSAGES = 5
 SIMILARITY_WEIGHT = 10.0
 # (question, sentences) -> the cosine similarity of each sentence to the question, None where unknown.
 MAX_NEW_SENTENCES = 4
+MIN_QUOTE_CHARS = 25
 SentenceSimilarity = Callable[[str, Sequence[str]], Sequence[float | None]]
 
 SYSTEM_PROMPT = """You are ClusterBridge, the assistant of regional innovation clusters.
@@ -73,13 +75,18 @@ def overlap(terms: Sequence[frozenset[str]], sentence: str) -> float:
     return sum(1 for alternatives in terms if any(term_matches(t, found) for t in alternatives)) / len(terms)
 
 
+def quote_sentences(text: str) -> list[str]:
+    """The sentences of a passage body that may be quoted (ingestion embeds exactly these)."""
+    return [s for s in sentences(text) if len(s) >= MIN_QUOTE_CHARS]
+
+
 def _sentences_of(hits: Sequence[Hit]) -> list[tuple[str, int, int, Hit]]:
     """(sentence, passage rank, position, hit) of the best passages, without overlap duplicates."""
     seen: set[str] = set()
     out = []
     for rank, hit in enumerate(hits[:MAX_PASSAGES]):
         for position, sentence in enumerate(sentences(hit.text)):
-            if len(sentence) < 25 or sentence in seen:  # passages overlap by a sentence
+            if len(sentence) < MIN_QUOTE_CHARS or sentence in seen:  # passages overlap by a sentence
                 continue
             seen.add(sentence)
             out.append((sentence, rank, position, hit))
@@ -140,6 +147,19 @@ class SentenceVectors:
         return out
 
 
+def closest_sentences(ranked: Sequence[Candidate], n: int = EXTRACTIVE_SENTENCES) -> list[str]:
+    """The n sentences most similar to the question by the local model (the best quotes when no
+    similarity is known)."""
+    if any(c.similarity is not None for c in ranked):
+        ranked = sorted(ranked, key=lambda c: -(c.similarity if c.similarity is not None else -1.0))
+    return [c.text for c in ranked[:n]]
+
+
+def best_similarity(ranked: Sequence[Candidate]) -> float | None:
+    """The highest similarity of a sentence to the question, if any is known."""
+    return max((c.similarity for c in ranked if c.similarity is not None), default=None)
+
+
 def extractive_answer(
     question: str,
     hits: Sequence[Hit],
@@ -164,13 +184,6 @@ def extractive_answer(
         quotes.append(f"„{sentence}“ [{number}]" if language == "de" else f"“{sentence}” [{number}]")
     body = catalogue.text(language, "extractive") + "\n" + "\n".join(f"> {quote}" for quote in quotes)
     return body, sources
-
-
-def missing_numbers(question: str, hits: Sequence[Hit]) -> list[str]:
-    """Numbers the question asks about (years, counts) that none of the passages contains: evidence
-    that the passages are about the topic but not about the asked fact."""
-    present = {w for hit in hits[:MAX_PASSAGES] for w in words(f"{hit.title} {hit.text}")}
-    return [w for w in dict.fromkeys(words(question)) if w.isdigit() and w not in present]
 
 
 def cited_sources(text: str, sources: Sequence[Source]) -> list[Source]:

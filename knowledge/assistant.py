@@ -14,17 +14,21 @@ from langchain_core.runnables import Runnable
 from knowledge import catalogue
 from knowledge.answer import (
     NO_ANSWER,
+    Candidate,
     SentenceVectors,
+    best_similarity,
     cited_sources,
+    closest_sentences,
     extractive_answer,
     hold_back_no_answer,
     llm_messages,
-    missing_numbers,
+    rank_sentences,
     sources_of,
 )
 from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
 from knowledge.errors import EmbeddingError
+from knowledge.evidence import missing_evidence
 from knowledge.models import Answer, Hit, Language, Turn
 from knowledge.retrieval import HybridRetriever, Mode, Retrieval
 from knowledge.store import VectorIndex, chroma_client
@@ -128,11 +132,23 @@ class Assistant:
             hits=retrieval.hits,
         )
 
-    def _extractive(
-        self, question: str, retrieval: Retrieval, language: Language, note: str | None = None
-    ) -> Answer:
+    def _ranked(self, question: str, retrieval: Retrieval, language: Language) -> list[Candidate]:
+        """The passages' sentences, best quote first (with the local model's similarity when the
+        dense side answered)."""
         similarity = SentenceVectors(self.retriever.index.embeddings) if retrieval.top_similarity else None
-        text, sources = extractive_answer(question, retrieval.hits, language, similarity)
+        return rank_sentences(question, retrieval.hits, language, similarity)
+
+    def _extractive(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        language: Language,
+        note: str | None = None,
+        ranked: Sequence[Candidate] | None = None,
+    ) -> Answer:
+        if ranked is None:
+            ranked = self._ranked(question, retrieval, language)
+        text, sources = extractive_answer(question, retrieval.hits, language, ranked=ranked)
         if note:
             text = f"{note}\n\n{text}"
         return Answer(
@@ -180,17 +196,21 @@ class Assistant:
                 retrieval,
                 self._extractive(question, retrieval, language, note=catalogue.text(language, "llm_failed")),
             )
-        # Evidence that the passages hold the asked fact: a close enough best passage, and every number
-        # the question asks about (a year, a count) present in them. It holds in both modes; with an
-        # LLM, the model may still answer NO_ANSWER.
-        if not retrieval.confident() or missing_numbers(question, retrieval.hits):
+        # Evidence that the passages hold the asked fact (knowledge/evidence.py): a close enough best
+        # passage, every number the question names, and the asked kind of fact (an amount, a phone
+        # number, ...) among the sentences closest to it. It holds in both modes; with an LLM, the
+        # model may still answer NO_ANSWER.
+        ranked = await asyncio.to_thread(self._ranked, question, retrieval, language)
+        if not retrieval.confident(best_similarity(ranked)) or missing_evidence(
+            question, retrieval.hits, closest_sentences(ranked)
+        ):
             return (
                 language,
                 retrieval,
                 self._abstain(retrieval, language, "llm" if self.llm else "extractive"),
             )
         if self.llm is None:
-            return language, retrieval, self._extractive(question, retrieval, language)
+            return language, retrieval, self._extractive(question, retrieval, language, ranked=ranked)
         return language, retrieval, None
 
     def _llm_failed(self, exc: Exception, question: str, retrieval: Retrieval, language: Language) -> Answer:

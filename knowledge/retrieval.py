@@ -47,9 +47,12 @@ class Retrieval:
     top_similarity: float
     min_similarity: float = 0.0
 
-    def confident(self) -> bool:
-        """True when the best passage is close enough to answer the question."""
-        return bool(self.hits) and self.top_similarity >= self.min_similarity
+    def confident(self, best_sentence: float | None = None) -> bool:
+        """True when the best passage, or the best sentence of the passages (`best_sentence`, the
+        cosine similarity of the sentence closest to the question), is close enough to answer it:
+        a cross-language answer often sits in a long passage whose other sentences dilute it."""
+        best = max(self.top_similarity, best_sentence if best_sentence is not None else 0.0)
+        return bool(self.hits) and best >= self.min_similarity
 
 
 class HybridRetriever:
