@@ -167,7 +167,24 @@ def prepare_dir(data_dir: Path, rebuild: bool) -> None:
     stamp.write_text(fingerprint)
 
 
-def build(name: str, docs: Path, rebuild: bool) -> tuple[HybridRetriever, Assistant]:
+def fake_llm() -> Any:
+    """A chat model on tests/fakes/openai_server.py that always answers (it quotes passage [1]), run
+    on its own event loop: with it, abstention in LLM mode comes from the evidence check alone."""
+    import asyncio
+    import threading
+
+    from knowledge.assistant import make_llm
+    from tests.fakes.openai_server import FakeOpenAI
+
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    fake = FakeOpenAI()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result()
+    settings = Settings(openai_base_url=fake.base_url, openai_api_key="fake", _env_file=None)  # type: ignore[call-arg,arg-type]
+    return make_llm(settings)
+
+
+def build(name: str, docs: Path, rebuild: bool, llm: Any = None) -> tuple[HybridRetriever, Assistant]:
     """Index docs into bench/out/<name> (incrementally) and open the retriever and the assistant."""
     data_dir = OUT / name
     prepare_dir(data_dir, rebuild)
@@ -183,8 +200,8 @@ def build(name: str, docs: Path, rebuild: bool) -> tuple[HybridRetriever, Assist
         file=sys.stderr,
     )
     retriever = HybridRetriever(index)
-    # No LLM: extractive answers, and abstention as the offline default decides it.
-    return retriever, Assistant(settings, retriever, llm=None)
+    # No LLM (the default): extractive answers, and abstention as the offline default decides it.
+    return retriever, Assistant(settings, retriever, llm=llm)
 
 
 def run_mode(
@@ -318,6 +335,12 @@ def main() -> int:
     parser.add_argument(
         "--lang", choices=["de", "en", "all"], default="all", help="only questions in this language"
     )
+    parser.add_argument(
+        "--llm",
+        choices=["none", "fake"],
+        default="none",
+        help="answer with an LLM: 'fake' is the fake OpenAI server playing a model that always answers",
+    )
     parser.add_argument("--rebuild", action="store_true", help="re-index from scratch (vectors stay cached)")
     parser.add_argument(
         "--questions", type=Path, default=ROOT / "bench" / "questions.yaml", help="the sample set"
@@ -327,6 +350,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     wanted = {"sample", "tune", "test"} if args.set == "all" else {args.set}
+    llm = fake_llm() if args.llm == "fake" else None
 
     def in_lang(q: Question) -> bool:
         return args.lang == "all" or q.lang == args.lang
@@ -335,13 +359,13 @@ def main() -> int:
     if "sample" in wanted:
         languages = document_languages(args.docs)
         questions = [q for q in load_sample(args.questions, languages) if in_lang(q)]
-        retriever, assistant = build("retrieval", args.docs, args.rebuild)
+        retriever, assistant = build("retrieval", args.docs, args.rebuild, llm)
         tables.update(evaluate(retriever, assistant, questions, languages, {"sample": lambda q: True}))
     if wanted & {"tune", "test"}:
         docs = HELDOUT / "docs"
         languages = document_languages(docs)
         questions = [q for q in load_heldout(HELDOUT / "questions.yaml") if in_lang(q) and q.split in wanted]
-        retriever, assistant = build("heldout", docs, args.rebuild)
+        retriever, assistant = build("heldout", docs, args.rebuild, llm)
         groups = {split: in_split(split) for split in ("tune", "test") if split in wanted}
         tables.update(evaluate(retriever, assistant, questions, languages, groups))
     if args.json:

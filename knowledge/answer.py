@@ -11,6 +11,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from knowledge import catalogue
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
+from knowledge.evidence import answer_patterns
 from knowledge.evidence import missing_numbers as missing_numbers  # re-exported
 from knowledge.models import Hit, Language, Source, Turn
 from knowledge.text import passage_terms, query_terms, sentences, term_matches
@@ -21,6 +22,9 @@ MAX_PASSAGES = 5
 # How much the local model's sentence similarity (cosine, relative to the best sentence's) counts
 # against term overlap (a share, 0..1) when choosing quotes. Tuned on the held-out tune half.
 SIMILARITY_WEIGHT = 10.0
+# A bonus for a sentence with what the question asks for (an amount, a date, the asked role), by the
+# share of those it contains. Tuned on the held-out tune half.
+ANSWER_TYPE_WEIGHT = 0.5
 # (question, sentences) -> the cosine similarity of each sentence to the question, None where unknown.
 MAX_NEW_SENTENCES = 4
 MIN_QUOTE_CHARS = 25
@@ -97,18 +101,21 @@ def rank_sentences(
     question: str, hits: Sequence[Hit], language: Language, similarity: SentenceSimilarity | None = None
 ) -> list[Candidate]:
     """The sentences of the best passages, best quote first: the local model's similarity to the
-    question (relative to the best sentence's) plus the share of the question's terms they contain;
-    earlier passages and sentences win ties, and questions (as in interviews) come last."""
+    question (relative to the best sentence's) plus the share of the question's terms they contain
+    and of what the question asks for (an amount, a date, a role: `answer_patterns`); earlier passages and sentences win ties, and questions (as in interviews) come last."""
     terms = query_terms(question, language)
     found = _sentences_of(hits)
     sims = list(similarity(question, [f[0] for f in found])) if similarity and found else [None] * len(found)
     best_sim = max((s for s in sims if s is not None), default=None)
+    patterns = answer_patterns(question)
     out = []
     for (sentence, rank, position, hit), sim in zip(found, sims, strict=True):
         share = overlap(terms, sentence)
         score = share + (0.2 if rank == 0 else 0.0) - 0.05 * rank - 0.005 * position
         if sim is not None and best_sim is not None:
             score += SIMILARITY_WEIGHT * (sim - best_sim)
+        if patterns:
+            score += ANSWER_TYPE_WEIGHT * sum(1 for p in patterns if p.search(sentence)) / len(patterns)
         if sentence.endswith("?"):
             score -= 2.0
         out.append(Candidate(sentence, hit, rank, position, share, sim, score))

@@ -83,7 +83,8 @@ ROLES = tuple(
 )
 # Places a question may be about, with their names in either language: a place the question names must
 # be named in the passages (a question about Tyrol is not answered by passages about Styria).
-PLACES = (
+PLACES = (  # the more specific places first: "Upper Austria" is not a question about Austria
+    ("südtirol", "south tyrol"),
     ("tirol", "tyrol"),
     ("vorarlberg",),
     ("salzburg",),
@@ -104,12 +105,39 @@ PLACES = (
     ("pfalz", "palatinate"),
     ("saarland",),
     ("köln", "cologne"),
-    ("südtirol", "south tyrol"),
     ("luxemburg", "luxembourg"),
     ("liechtenstein",),
     ("zürich", "zurich"),
     ("genf", "geneva"),
 )
+
+
+# For ranking quotes only (too common in passages to be evidence): a date for "when", a count for "how many".
+_DATE_ASKED = re.compile(r"\bwann\b|\bwhen\b|which year|what year|welchem jahr|founding date", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|"
+    r"november|dezember|january|february|march|june|july|october|december)\b",
+    re.IGNORECASE,
+)
+_COUNT_ASKED = re.compile(r"wie viele|wie vielen|how many", re.IGNORECASE)
+_COUNT = re.compile(
+    r"\b(?!(?:19|20)\d\d\b)\d[\d.,]*\b|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|"
+    r"zwanzig|dreißig|hundert|dutzend|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|hundred|dozen)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_patterns(question: str) -> list[re.Pattern[str]]:
+    """What a sentence that answers the question would contain (an amount, a date, the asked role's
+    name, ...), as far as the question says: the quote ranking favours sentences with them."""
+    patterns = [t.answer for t in asked_types(question)]
+    patterns += [named for asked, named in ROLES if asked.search(question)]
+    if _DATE_ASKED.search(question):
+        patterns.append(_DATE)
+    if _COUNT_ASKED.search(question):
+        patterns.append(_COUNT)
+    return patterns
 
 
 def asked_types(question: str) -> list[AnswerType]:
@@ -142,7 +170,13 @@ def _names(text: str, forms: Sequence[str]) -> bool:
 def missing_places(question: str, text: str) -> list[str]:
     """Places the question names that the passages do not (in either language)."""
     asked = question.lower()
-    return [forms[0] for forms in PLACES if _names(asked, forms) and not _names(text, forms)]
+    missing = []
+    for forms in PLACES:
+        if _names(asked, forms):
+            if not _names(text, forms):
+                missing.append(forms[0])
+            asked = re.sub("|".join(rf"\b{re.escape(form)}\w*" for form in forms), " ", asked)
+    return missing
 
 
 def missing_evidence(question: str, hits: Sequence[Hit], closest: Sequence[str]) -> list[str]:

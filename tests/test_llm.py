@@ -149,6 +149,27 @@ async def test_no_answer_abstains(docs_dir: Path, tmp_path: Path) -> None:
         assert len(chat_bodies(fake)) == 2
 
 
+async def test_missing_evidence_abstains_although_the_model_answers(
+    fake_openai: FakeOpenAI, docs_dir: Path, tmp_path: Path
+) -> None:
+    """The evidence check holds with an LLM too: a question for a fact the passages lack (a phone
+    number, a role they never name, a year) abstains before the model, which would answer, is asked."""
+    assistant = await assistant_for(fake_openai, docs_dir, tmp_path / "data")
+    for question in (
+        "Unter welcher Telefonnummer erreiche ich das Projekt Cross-Cluster Space Hamburg?",
+        "Wer ist der Vorstandsvorsitzende des Cross-Cluster Space Hamburg?",
+        "Wann startete das Projekt Cross-Cluster Space Hamburg im Jahr 2031?",
+    ):
+        answer = await assistant.aask(question)
+        assert answer.abstained and answer.sources == [] and answer.mode == "llm", question
+        _, streamed = await collect(assistant.astream(question))
+        assert streamed.abstained and streamed.sources == [], question
+    assert chat_bodies(fake_openai) == []
+    # With the evidence present, the same model answers.
+    answer = await assistant.aask(QUESTION_DE)
+    assert not answer.abstained and len(chat_bodies(fake_openai)) == 1
+
+
 # --- prompt construction --------------------------------------------------------------------------
 
 
