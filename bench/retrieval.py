@@ -204,6 +204,22 @@ def build(name: str, docs: Path, rebuild: bool, llm: Any = None) -> tuple[Hybrid
     return retriever, Assistant(settings, retriever, llm=llm)
 
 
+_LOOP: Any = None
+
+
+def ask(assistant: Assistant, text: str, language: Any) -> Any:
+    """Assistant.ask, but with an LLM on one event loop for the whole run (the chat model's async
+    HTTP client belongs to the loop it first ran on)."""
+    global _LOOP
+    if not assistant.llm_enabled:
+        return assistant.ask(text, language=language)
+    if _LOOP is None:
+        import asyncio
+
+        _LOOP = asyncio.new_event_loop()
+    return _LOOP.run_until_complete(assistant.aask(text, language=language))
+
+
 def run_mode(
     retriever: HybridRetriever,
     assistant: Assistant,
@@ -226,7 +242,7 @@ def run_mode(
         abstained = not found or found[0][1] < BM25_MIN_SCORE
     else:
         ranked = [hit.source for hit in retriever.retrieve(question.text, k=K, language=lang).hits]
-        answer = assistant.ask(question.text, language=lang)
+        answer = ask(assistant, question.text, lang)
         abstained = answer.abstained
         if question.sources and question.sentences:
             sentence_ok = not abstained and quotes_answer(answer.answer, question.sentences)
