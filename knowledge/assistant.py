@@ -133,9 +133,15 @@ class Assistant:
         )
 
     def _ranked(self, question: str, retrieval: Retrieval, language: Language) -> list[Candidate]:
-        """The passages' sentences, best quote first (with the local model's similarity when the
-        dense side answered)."""
-        similarity = SentenceVectors(self.retriever.index.embeddings) if retrieval.top_similarity else None
+        """The passages' sentences, best quote first (with the local model's similarity to the
+        retrieval query, which carries a follow-up's context, when the dense side answered)."""
+        if not retrieval.top_similarity:
+            return rank_sentences(question, retrieval.hits, language)
+        vectors = SentenceVectors(self.retriever.index.embeddings)
+
+        def similarity(_question: str, texts: Sequence[str]) -> Sequence[float | None]:
+            return vectors(retrieval.query, texts)
+
         return rank_sentences(question, retrieval.hits, language, similarity)
 
     def _extractive(

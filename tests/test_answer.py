@@ -67,8 +67,12 @@ def test_the_first_quote_is_the_sentence_the_model_ranks_best_across_languages()
     text, _ = extractive_answer("Who was the first managing director?", hits, "en", similarity)
     first = next(line for line in text.splitlines() if line.startswith(">"))
     assert answering in first
-    # without the model, term overlap alone finds nothing in the English question: passage order wins
+    # without the model, term overlap alone finds nothing in the English question, but the asked role
+    # (a managing director: "Geschäftsführung") marks the answering sentence
     plain, _ = extractive_answer("Who was the first managing director?", hits, "en")
+    assert answering in next(line for line in plain.splitlines() if line.startswith(">"))
+    # with neither, passage order wins
+    plain, _ = extractive_answer("Who was the first one?", hits, "en")
     assert answering not in next(line for line in plain.splitlines() if line.startswith(">"))
 
 
