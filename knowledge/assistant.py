@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -89,6 +90,17 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     ):
         return f"{history[-1].question} {question}"
     return question
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A question retrieved for: its language, the passages, the ranked sentences, and the Answer
+    when no LLM call is needed."""
+
+    language: Language
+    retrieval: Retrieval
+    ready: Answer | None
+    ranked: list[Candidate] | None = None
 
 
 class Assistant:
@@ -184,10 +196,9 @@ class Assistant:
         """Answer synchronously (CLI)."""
         return asyncio.run(self.aask(question, history, language))
 
-    async def _prepare(
-        self, question: str, history: Sequence[Turn], language: Language | None
-    ) -> tuple[Language, Retrieval, Answer | None]:
-        """Retrieve; the Answer is set when no LLM call is needed (abstention or extractive mode)."""
+    async def _prepare(self, question: str, history: Sequence[Turn], language: Language | None) -> Prepared:
+        """Retrieve and rank the quotable sentences; `ready` is set when no LLM call is needed
+        (abstention or extractive mode)."""
         language = language or detect_language(question)
         try:
             retrieval = await asyncio.to_thread(self._retrieve, question, history, language)
@@ -196,12 +207,9 @@ class Assistant:
             log.warning("embedding failed, answering from BM25 alone: %s", exc)
             retrieval = await asyncio.to_thread(self._retrieve, question, history, language, "bm25")
             if not retrieval.hits:
-                return language, retrieval, self._abstain(retrieval, language)
-            return (
-                language,
-                retrieval,
-                self._extractive(question, retrieval, language, note=catalogue.text(language, "llm_failed")),
-            )
+                return Prepared(language, retrieval, self._abstain(retrieval, language))
+            note = catalogue.text(language, "llm_failed")
+            return Prepared(language, retrieval, self._extractive(question, retrieval, language, note=note))
         # Evidence that the passages hold the asked fact (knowledge/evidence.py): a close enough best
         # passage, every number the question names, and the asked kind of fact (an amount, a phone
         # number, ...) among the sentences closest to it. It holds in both modes; with an LLM, the
@@ -210,20 +218,24 @@ class Assistant:
         if not retrieval.confident(best_similarity(ranked)) or missing_evidence(
             question, retrieval.hits, closest_sentences(ranked)
         ):
-            return (
-                language,
-                retrieval,
-                self._abstain(retrieval, language, "llm" if self.llm else "extractive"),
-            )
+            abstained = self._abstain(retrieval, language, "llm" if self.llm else "extractive")
+            return Prepared(language, retrieval, abstained, ranked)
         if self.llm is None:
-            return language, retrieval, self._extractive(question, retrieval, language, ranked=ranked)
-        return language, retrieval, None
+            return Prepared(
+                language, retrieval, self._extractive(question, retrieval, language, ranked=ranked), ranked
+            )
+        return Prepared(language, retrieval, None, ranked)
 
-    def _llm_failed(self, exc: Exception, question: str, retrieval: Retrieval, language: Language) -> Answer:
+    def _llm_failed(self, exc: Exception, question: str, prepared: Prepared) -> Answer:
+        """The extractive answer with a note, from the sentences already ranked (no second call to
+        the embedding provider, which is often down together with the LLM)."""
         if not _is_llm_error(exc):
             raise exc
         log.warning("LLM failed, answering extractively: %s", exc)
-        return self._extractive(question, retrieval, language, note=catalogue.text(language, "llm_failed"))
+        note = catalogue.text(prepared.language, "llm_failed")
+        return self._extractive(
+            question, prepared.retrieval, prepared.language, note=note, ranked=prepared.ranked
+        )
 
     def _chain(self) -> Runnable[list[BaseMessage], str]:
         """The RAG chain's generation step: grounded messages -> chat model -> text."""
@@ -234,26 +246,26 @@ class Assistant:
         self, question: str, history: Sequence[Turn] = (), language: Language | None = None
     ) -> Answer:
         """Answer a question (one LLM request, not streamed), using the conversation for follow-ups."""
-        language, retrieval, ready = await self._prepare(question, history, language)
-        if ready is not None:
-            return ready
-        messages = llm_messages(question, retrieval.hits, history, language)
+        prepared = await self._prepare(question, history, language)
+        if prepared.ready is not None:
+            return prepared.ready
+        messages = llm_messages(question, prepared.retrieval.hits, history, prepared.language)
         try:
             text = await self._chain().ainvoke(messages)
         except Exception as exc:  # the SDK already retried timeouts, 429 and 5xx
-            return self._llm_failed(exc, question, retrieval, language)
-        return self._from_llm(text, retrieval, language)
+            return self._llm_failed(exc, question, prepared)
+        return self._from_llm(text, prepared.retrieval, prepared.language)
 
     async def astream(
         self, question: str, history: Sequence[Turn] = (), language: Language | None = None
     ) -> AsyncIterator[str | Answer]:
         """Yield pieces of the answer as the LLM writes them, then the final Answer."""
-        language, retrieval, ready = await self._prepare(question, history, language)
-        if ready is not None:
-            yield ready
+        prepared = await self._prepare(question, history, language)
+        if prepared.ready is not None:
+            yield prepared.ready
             return
         chain = self._chain()
-        messages = llm_messages(question, retrieval.hits, history, language)
+        messages = llm_messages(question, prepared.retrieval.hits, history, prepared.language)
         collected: list[str] = []
 
         async def raw() -> AsyncIterator[str]:
@@ -265,9 +277,9 @@ class Assistant:
             async for piece in hold_back_no_answer(raw()):
                 yield piece
         except Exception as exc:  # the SDK already retried timeouts, 429 and 5xx
-            yield self._llm_failed(exc, question, retrieval, language)
+            yield self._llm_failed(exc, question, prepared)
             return
-        yield self._from_llm("".join(collected), retrieval, language)
+        yield self._from_llm("".join(collected), prepared.retrieval, prepared.language)
 
 
 def _is_llm_error(exc: Exception) -> bool:
