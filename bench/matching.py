@@ -45,8 +45,8 @@ from knowledge.bm25 import BM25Index  # noqa: E402
 from knowledge.config import Settings  # noqa: E402
 from knowledge.contacts import ProfileIndex, profile_records, text_items  # noqa: E402
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, LocalE5Embeddings, make_embeddings  # noqa: E402
+from knowledge.index import chroma_client  # noqa: E402
 from knowledge.profiles import MemberProfile, load_members  # noqa: E402
-from knowledge.store import chroma_client  # noqa: E402
 from knowledge.text import detect_language  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "matching"

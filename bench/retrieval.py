@@ -36,8 +36,8 @@ from ingest.pipeline import run_ingest  # noqa: E402
 from knowledge.assistant import Assistant  # noqa: E402
 from knowledge.config import Settings  # noqa: E402
 from knowledge.embeddings import make_embeddings  # noqa: E402
+from knowledge.index import VectorIndex, chroma_client  # noqa: E402
 from knowledge.retrieval import HybridRetriever  # noqa: E402
-from knowledge.store import VectorIndex, chroma_client  # noqa: E402
 from knowledge.text import detect_language  # noqa: E402
 
 K = 5
@@ -50,7 +50,7 @@ PAIRS = ("de→de", "en→de", "de→en", "en→en")
 OUT = ROOT / "bench" / "out"
 HELDOUT = ROOT / "bench" / "heldout"
 # Code whose change alters the passages of an unchanged document: the index is rebuilt when it changes.
-INGEST_CODE = ("ingest/*.py", "knowledge/text.py", "knowledge/store.py")
+INGEST_CODE = ("ingest/*.py", "knowledge/text.py", "knowledge/index.py")
 KEEP_ON_REBUILD = {"embeddings.sqlite3"}
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -25,8 +25,8 @@ from ingest.job import IngestJob, JobProgress, JobReport, JobRunning, Sources
 from ingest.pipeline import open_index, shown
 from knowledge.catalogue import text
 from knowledge.errors import ClusterBridgeError
+from knowledge.index import VectorIndex
 from knowledge.models import Language
-from knowledge.store import VectorIndex
 
 logger = logging.getLogger(__name__)
 PROGRESS_KEY = "ingest_progress_every"  # bot_data: seconds between progress edits (tests shorten it)

@@ -34,7 +34,7 @@ def add_commands(commands: Any) -> None:
 def _index(settings: Settings) -> IndexLike | None:
     """The documents index, or None when it cannot be opened (the figures say "unknown")."""
     from knowledge.embeddings import make_embeddings
-    from knowledge.store import VectorIndex, chroma_client
+    from knowledge.index import VectorIndex, chroma_client
 
     try:
         return VectorIndex(chroma_client(settings), make_embeddings(settings))

@@ -15,8 +15,8 @@ from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
 from knowledge.errors import ClusterBridgeError
 from knowledge.events import Event, Parsed, Problem, load
+from knowledge.index import Chunk, VectorIndex, chroma_client
 from knowledge.state import StateStore
-from knowledge.store import Chunk, VectorIndex, chroma_client
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from ingest.pipeline import FailedFile, IngestReport, run_ingest, shown
 from knowledge.config import Settings
 from knowledge.contacts import ProfileIndex
 from knowledge.errors import ClusterBridgeError, IngestLockedError
+from knowledge.index import VectorIndex
 from knowledge.state import StateError, StateStore
 from knowledge.state.locks import LeaseRecord, new_holder
-from knowledge.store import VectorIndex
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,8 +17,8 @@ from pathlib import Path
 from ingest.job import IngestJob, Sources
 from ingest.manifest import Manifest
 from knowledge.config import Settings
+from knowledge.index import VectorIndex
 from knowledge.state import StateStore
-from knowledge.store import VectorIndex
 
 SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".html", ".htm")
 NAME_LIMIT = 100

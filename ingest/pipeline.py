@@ -23,7 +23,7 @@ from knowledge.answer import quote_sentences
 from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
 from knowledge.errors import ClusterBridgeError, DocumentError, IngestLockedError, PruneRefusedError
-from knowledge.store import Chunk, VectorIndex, chroma_client
+from knowledge.index import Chunk, VectorIndex, chroma_client
 from knowledge.text import detect_language
 
 __all__ = [

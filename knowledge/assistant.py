@@ -30,9 +30,9 @@ from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
 from knowledge.errors import EmbeddingError
 from knowledge.evidence import missing_evidence
+from knowledge.index import VectorIndex, chroma_client
 from knowledge.models import Answer, Hit, Language, Turn
 from knowledge.retrieval import HybridRetriever, Mode, Retrieval
-from knowledge.store import VectorIndex, chroma_client
 from knowledge.text import detect_language, words
 
 log = logging.getLogger(__name__)

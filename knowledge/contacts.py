@@ -47,9 +47,9 @@ from knowledge.contact_records import (
 )
 from knowledge.embeddings import CachedEmbeddings, make_embeddings
 from knowledge.errors import ClusterBridgeError, StoreError
+from knowledge.index import chroma_client, collection_name
 from knowledge.models import Language
 from knowledge.profiles import MemberProfile
-from knowledge.store import chroma_client, collection_name
 from knowledge.text import detect_language
 
 __all__ = [

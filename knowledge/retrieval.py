@@ -10,8 +10,8 @@ from typing import Literal
 from knowledge.bm25 import BM25Index
 from knowledge.embeddings import LOCAL_MODEL_ID
 from knowledge.errors import IndexEmptyError
+from knowledge.index import Chunk, VectorIndex
 from knowledge.models import Hit, Language
-from knowledge.store import Chunk, VectorIndex
 from knowledge.text import detect_language, passage_terms, query_terms, term_matches
 
 Mode = Literal["hybrid", "dense", "bm25"]

@@ -17,7 +17,7 @@ BROADCASTS_SHOWN = 3
 
 
 class IndexLike(Protocol):
-    """What the figures read from the index (knowledge.store.VectorIndex)."""
+    """What the figures read from the index (knowledge.index.VectorIndex)."""
 
     def count(self) -> int: ...
     def sources(self) -> set[str]: ...

@@ -15,7 +15,7 @@ from langchain_core.embeddings import Embeddings
 
 from knowledge.config import Settings
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
-from knowledge.store import VectorIndex, chroma_client
+from knowledge.index import VectorIndex, chroma_client
 
 DIM = 64
 

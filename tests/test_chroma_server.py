@@ -26,8 +26,8 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.pipeline import run_ingest
 from knowledge.assistant import Assistant
 from knowledge.config import Settings
+from knowledge.index import collection_name
 from knowledge.retrieval import VERSION_CHECK_SECONDS
-from knowledge.store import collection_name
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import run_cli, settings_for
 

@@ -21,8 +21,8 @@ from knowledge.contacts import (
 )
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, LocalE5Embeddings
 from knowledge.errors import ClusterBridgeError
+from knowledge.index import chroma_client, collection_name
 from knowledge.profiles import MemberProfile
-from knowledge.store import chroma_client, collection_name
 from tests.helpers import HashEmbeddings, settings_for
 
 SECRET = "kai.secret@example.org"

@@ -55,7 +55,9 @@ async def test_members_import_contacts_and_updates(tmp_path: Path) -> None:
     )
     code, out, _ = chat
     assert code == 0 and "Anna Berg" in out and "Geheim" not in out and "@" not in out
-    assert "Sie suchen" in out and "You are looking for" in out  # both answered with people, in their language
+    assert (
+        "Sie suchen" in out and "You are looking for" in out
+    )  # both answered with people, in their language
 
     write(members, [*ROWS[:2], ROWS[3].replace("Machine learning", "Deep learning")])
     code, out, _ = await run_cli("ingest", "--members", str(members), **env)

@@ -26,7 +26,7 @@ from ingest import loaders
 from ingest.pipeline import FailedFile, IngestReport, refuse_prune, run_ingest, scan, shown
 from knowledge.config import Settings
 from knowledge.errors import ClusterBridgeError, DocumentError, PruneRefusedError
-from knowledge.store import VectorIndex
+from knowledge.index import VectorIndex
 from tests.helpers import hash_index, settings_for
 from tests.test_loaders import minimal_pdf
 

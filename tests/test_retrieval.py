@@ -13,9 +13,9 @@ import pytest
 
 from knowledge.assistant import Assistant, retrieval_query
 from knowledge.config import Settings
+from knowledge.index import Chunk
 from knowledge.models import Turn
 from knowledge.retrieval import diversify
-from knowledge.store import Chunk
 from tests.helpers import cli_env
 
 

@@ -41,8 +41,8 @@ from knowledge.catalogue import text
 from knowledge.clusters import load_clusters
 from knowledge.event_publishing import announce_event, card
 from knowledge.events import Event, when
+from knowledge.index import VectorIndex
 from knowledge.periods import parse_when
-from knowledge.store import VectorIndex
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from knowledge.config import Settings
 from knowledge.contact_desk import ContactDesk
 from knowledge.contacts import ProfileIndex
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
+from knowledge.index import chroma_client
 from knowledge.state import StateStore
-from knowledge.store import chroma_client
 from tests.bot.conftest import BotHarness, bot_settings
 from tests.fakes.telegram_server import Call, FakeTelegram, TgChat, TgUser
 from tests.helpers import HashEmbeddings
