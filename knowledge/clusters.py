@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from knowledge.errors import ClusterBridgeError
+from knowledge.errors import ClusterBridgeError, read_text_file
 
 CLUSTER_ID = re.compile(r"^[a-z0-9-]+$")
 
@@ -165,14 +165,7 @@ def load_clusters(path: Path | None = None) -> list[Cluster]:
     """The clusters of `path`, or the eight Hamburg clusters when no file is given."""
     if path is None:
         return default_clusters()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ClusterError(f"{path}: no such file") from exc
-    except UnicodeDecodeError as exc:
-        raise ClusterError(f"{path}: not UTF-8 text") from exc
-    except OSError as exc:
-        raise ClusterError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    text = read_text_file(path, ClusterError)
     return parse_clusters(text, str(path))
 
 

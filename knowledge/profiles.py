@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from knowledge.clusters import Cluster, cluster_ids, default_clusters
-from knowledge.errors import ClusterBridgeError
+from knowledge.errors import ClusterBridgeError, read_text_file
 from knowledge.models import Language
 
 BotRole = Literal["member", "manager", "admin"]
@@ -298,14 +298,7 @@ def parse_members_yaml(
 
 def load_members(path: Path, clusters: Sequence[Cluster] | None = None) -> MemberImport:
     """Profiles from a members file: `.yaml`/`.yml` as YAML, anything else as CSV."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ProfileError(f"{path}: no such file") from exc
-    except UnicodeDecodeError as exc:
-        raise ProfileError(f"{path}: not UTF-8 text") from exc
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    text = read_text_file(path, ProfileError)
     if path.suffix.lower() in (".yaml", ".yml"):
         return parse_members_yaml(text, clusters, str(path))
     return parse_members_csv(text, clusters, str(path))
