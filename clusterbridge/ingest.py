@@ -22,7 +22,7 @@ SAMPLE_EVENTS = Path("sample/events.yaml")
 
 def add_commands(commands: Any) -> None:
     """Register `ingest` and `start`."""
-    cmd = commands.add_parser("ingest", help="index documents (incremental)")
+    cmd = commands.add_parser("ingest", help="index documents, member profiles and events (incremental)")
     cmd.add_argument("--docs", type=Path, help="folder of .txt/.md/.html/.pdf/.docx files")
     cmd.add_argument("--members", type=Path, help="members.csv or .yaml")
     cmd.add_argument("--events", type=Path, help="events.yaml or .ics")
