@@ -249,7 +249,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=28.0, help="CLUSTERBRIDGE_BROADCAST_RATE for the bot")
+    parser.add_argument("--rate", type=float, default=29.0, help="CLUSTERBRIDGE_BROADCAST_RATE for the bot")
     parser.add_argument("--questions", type=int, default=40, help="members' questions, one every 0.25 s")
     parser.add_argument("--no-kill", action="store_true", help="skip the kill -9 run")
     return parser.parse_args(argv)

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     # Contacts: introductions expire after this many days; at most this many requests per member a day.
     clusterbridge_intro_expiry_days: float = Field(default=14.0, gt=0, le=365, allow_inf_nan=False)
     clusterbridge_intro_daily_limit: int = Field(default=5, ge=1, le=100)
-    clusterbridge_broadcast_rate: float = Field(default=28.0, gt=0, le=30, allow_inf_nan=False)
+    clusterbridge_broadcast_rate: float = Field(default=29.0, gt=0, le=30, allow_inf_nan=False)
 
     # Operations: log lines as text or JSON lines (one line per event either way).
     clusterbridge_log_format: Literal["text", "json"] = "text"
