@@ -58,8 +58,3 @@ def register(prefix: str, fields: int) -> ButtonKind:
     kind = ButtonKind(prefix, fields)
     _registry[prefix] = kind
     return kind
-
-
-def registered() -> dict[str, ButtonKind]:
-    """Every registered kind of button, by prefix."""
-    return dict(_registry)

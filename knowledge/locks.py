@@ -19,8 +19,14 @@ from knowledge.errors import IngestLockedError
 SERVING_LOCK = "serving.lock"
 
 
-def _serving_lock(settings: Settings) -> FileLock:
-    return FileLock(str(settings.data_dir / SERVING_LOCK), timeout=0)
+def _take(settings: Settings, refusal: str) -> FileLock:
+    """The data folder's serving lock, held; IngestLockedError(`refusal`) when another process has it."""
+    lock = FileLock(str(settings.data_dir / SERVING_LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise IngestLockedError(refusal) from exc
+    return lock
 
 
 @contextmanager
@@ -29,13 +35,9 @@ def serving_index(settings: Settings) -> Iterator[None]:
     if settings.chroma_host:
         yield
         return
-    lock = _serving_lock(settings)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise IngestLockedError(
-            f"another ClusterBridge bot already serves the index in {settings.clusterbridge_data_dir}"
-        ) from exc
+    lock = _take(
+        settings, f"another ClusterBridge bot already serves the index in {settings.clusterbridge_data_dir}"
+    )
     try:
         yield
     finally:
@@ -46,13 +48,9 @@ def refuse_while_served(settings: Settings) -> None:
     """IngestLockedError when a bot serves the embedded index of these settings."""
     if settings.chroma_host:
         return
-    lock = _serving_lock(settings)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise IngestLockedError(
-            f"a running ClusterBridge bot serves the embedded index in {settings.clusterbridge_data_dir} "
-            "and would not see this ingestion: stop the bot, ingest, then start it again "
-            "(or use a Chroma server, CHROMA_HOST, which every process sees live)"
-        ) from exc
-    lock.release()
+    refusal = (
+        f"a running ClusterBridge bot serves the embedded index in {settings.clusterbridge_data_dir} "
+        "and would not see this ingestion: stop the bot, ingest, then start it again "
+        "(or use a Chroma server, CHROMA_HOST, which every process sees live)"
+    )
+    _take(settings, refusal).release()
