@@ -2,8 +2,8 @@
 """Set up ClusterBridge in ./.venv and run it, or its checks, with nothing but Python 3.11+.
 
     python3 quickstart.py          # install, index the sample data, then chat (or run the bot if a token is set)
-    python3 quickstart.py test     # install with dev tools, then ruff, mypy and the whole test suite
-                                   # (the bot suite a second time on PostgreSQL)
+    python3 quickstart.py test     # install with dev tools, then ruff, mypy and the whole test suite,
+                                   # on the embedded default, then on a Chroma server and PostgreSQL
 
 Any further arguments go to `clusterbridge start` (e.g. --docs DIR) or to pytest (e.g. -k ingest).
 """
@@ -64,10 +64,10 @@ def main(argv: list[str]) -> None:
         _run(BIN / "mypy")
         _run(PYTHON, "-m", "pytest", *argv[1:])
         if not argv[1:] or argv[1:] == ["-q"]:
-            # The bot suite again on PostgreSQL (the state suite runs on both databases anyway);
-            # it skips, saying why, when no server answers at CLUSTERBRIDGE_TEST_PG_URL.
-            os.environ["CLUSTERBRIDGE_TEST_BOT_DB"] = "postgresql"
-            _run(PYTHON, "-m", "pytest", "tests/bot", *argv[1:])
+            # The whole suite again on the scale-out set-up: a Chroma server the tests start on
+            # loopback, and PostgreSQL at CLUSTERBRIDGE_TEST_PG_URL (tests/backends.py).
+            os.environ["CLUSTERBRIDGE_TEST_BACKEND"] = "scale-out"
+            _run(PYTHON, "-m", "pytest", *argv[1:])
     else:
         args = argv[1:] if argv[:1] == ["start"] else argv
         ensure_installed("")

@@ -74,7 +74,7 @@ def bot_process(settings: Settings) -> None:
     """The bot in its own process, with an instant assistant and no flood limit."""
 
     async def run() -> None:
-        store = await StateStore.open(settings.sqlalchemy_url)
+        store = await StateStore.for_settings(settings)
         flood = FloodLimit(max_requests=10_000, period=60)
         app = build_application(settings, InstantAssistant(), store, flood_limit=flood)
         stop = asyncio.Event()
@@ -199,7 +199,7 @@ async def main(args: argparse.Namespace) -> None:
         telegram_api_base_url=fake.base_url,
         clusterbridge_broadcast_rate=args.rate,
     )
-    store = await StateStore.open(settings.sqlalchemy_url)
+    store = await StateStore.for_settings(settings)
     ids = await subscribers(store, args.subscribers)
     fake.blocked_by.update(ids[::50])  # 2% blocked the bot: 403
     reachable = set(ids) - fake.blocked_by

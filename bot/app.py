@@ -238,7 +238,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 
 
 async def _serve(settings: Settings, assistant: Assistant, stop: asyncio.Event | None) -> None:
-    store = await StateStore.open(settings.sqlalchemy_url)
+    store = await StateStore.for_settings(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)

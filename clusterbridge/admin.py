@@ -65,7 +65,7 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
     """Upgrade the state database to the newest schema and say from which revision."""
-    before, after = asyncio.run(StateStore.migrate(settings.sqlalchemy_url))
+    before, after = asyncio.run(StateStore.migrate(settings.sqlalchemy_url, schema=settings.database_schema))
     detail = f"{before or 'empty'} -> {after}"
     with_store(settings, lambda store: store.audit.record(None, "cli", "migrate", "ok", "", detail))
     if before == after:

@@ -72,7 +72,7 @@ async def contacts_answer(settings: Settings, request: str, language: Language) 
     if not request:
         return text(language, "contacts.ask_in_words")
     try:
-        async with await StateStore.open(settings.sqlalchemy_url) as store:
+        async with await StateStore.for_settings(settings) as store:
             desk = ContactDesk(settings, store, ProfileIndex.from_settings(settings))
             found = await desk.suggest(query=request, language=language)
     except ClusterBridgeError as exc:

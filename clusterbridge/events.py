@@ -51,7 +51,7 @@ def with_store(settings: Settings, work: Callable[[StateStore], Awaitable[T]]) -
     """Open the state database, run `work`, close it."""
 
     async def run() -> T:
-        async with await StateStore.open(settings.sqlalchemy_url) as store:
+        async with await StateStore.for_settings(settings) as store:
             return await work(store)
 
     return asyncio.run(run())
@@ -63,7 +63,7 @@ async def events_answer(settings: Settings, question: str, default: Language = "
     if not is_event_question(question):
         return None
     try:
-        async with await StateStore.open(settings.sqlalchemy_url) as store:
+        async with await StateStore.for_settings(settings) as store:
             return await answer_from_events(store, question, default=default)
     except ClusterBridgeError as exc:
         log.warning("events not consulted (%s); answering from the documents", exc)

@@ -44,7 +44,11 @@ class Settings(BaseSettings):
     clusterbridge_data_dir: Path = Path("./data")
     chroma_host: str | None = None
     chroma_port: int = Field(default=8000, ge=1, le=65535)
+    # One Chroma server may hold several deployments (or test runs): each in its own database.
+    chroma_database: str = Field(default="default_database", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,62}$")
     database_url: str | None = None
+    # PostgreSQL only: the state's tables in this schema (created when missing) instead of `public`.
+    database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
 
     # Retrieval
     clusterbridge_top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
@@ -78,6 +82,7 @@ class Settings(BaseSettings):
         "openai_base_url",
         "chroma_host",
         "database_url",
+        "database_schema",
         "clusterbridge_docs_dir",
         "clusterbridge_members_file",
         "clusterbridge_events_file",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import chromadb
+import chromadb.errors
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
@@ -67,18 +68,44 @@ class Chunk:
 
 
 def chroma_client(settings: Settings) -> chromadb.ClientAPI:
-    """A Chroma client: HTTP when CHROMA_HOST is set, else persistent under the data dir."""
+    """A Chroma client: HTTP when CHROMA_HOST is set (its CHROMA_DATABASE, created when missing),
+    else persistent under the data dir."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
-            return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
+            return _server_client(settings)
         path = settings.data_dir / "chroma"
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else "the data dir"
         raise StoreError(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+def _server_client(settings: Settings) -> chromadb.ClientAPI:
+    host, port, database = str(settings.chroma_host), settings.chroma_port, settings.chroma_database
+
+    def connect() -> chromadb.ClientAPI:
+        return chromadb.HttpClient(
+            host=host, port=port, database=database, settings=ChromaSettings(anonymized_telemetry=False)
+        )
+
+    try:
+        return connect()
+    except chromadb.errors.NotFoundError:
+        admin = chromadb.AdminClient(
+            ChromaSettings(
+                anonymized_telemetry=False,
+                chroma_api_impl="chromadb.api.fastapi.FastAPI",
+                chroma_server_host=host,
+                chroma_server_http_port=port,
+            )
+        )
+        try:
+            admin.create_database(database)
+        except chromadb.errors.ChromaError as exc:  # created meanwhile by another process
+            if "already exists" not in str(exc):
+                raise
+        return connect()
 
 
 def collection_name(model_id: str, kind: str = "docs") -> str:

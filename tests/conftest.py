@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from ingest.pipeline import run_ingest
 from knowledge.config import Settings
+from tests.backends import BACKEND, PG_URL, copy_index, drop_schemas
 from tests.fakes.openai_server import FakeOpenAI
-from tests.helpers import settings_for
+from tests.helpers import pg_unreachable, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DOCS = ROOT / "sample" / "docs"
@@ -23,6 +26,31 @@ for _name in list(os.environ):
         continue
     if _name.startswith(("OPENAI_", "TELEGRAM_", "CLUSTERBRIDGE_", "CHROMA_")) or _name == "DATABASE_URL":
         del os.environ[_name]
+
+
+def pytest_report_header() -> str:
+    """Say which backends this run uses."""
+    where = (
+        "a Chroma server on loopback and PostgreSQL" if BACKEND == "scale-out" else "embedded Chroma, SQLite"
+    )
+    return f"clusterbridge backend: {BACKEND} ({where})"
+
+
+SHOWN_PG_URL = make_url(PG_URL).render_as_string(hide_password=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The scale-out run needs PostgreSQL: without it, every test skips, saying why."""
+    problem = asyncio.run(pg_unreachable()) if BACKEND == "scale-out" else None
+    for item in items if problem else []:
+        item.add_marker(
+            pytest.mark.skip(reason=f"scale-out run: PostgreSQL at {SHOWN_PG_URL} unreachable: {problem}")
+        )
+
+
+def pytest_sessionfinish() -> None:
+    """Drop the PostgreSQL schemas the scale-out run made."""
+    asyncio.run(drop_schemas())
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +67,9 @@ def indexed_copy(indexed_settings: Settings, tmp_path: Path) -> Iterator[Setting
     """A private copy of the sample index that a test may change."""
     target = tmp_path / "data"
     shutil.copytree(indexed_settings.clusterbridge_data_dir, target)
-    yield settings_for(target)
+    copy = settings_for(target)
+    copy_index(indexed_settings, copy)
+    yield copy
 
 
 @pytest.fixture

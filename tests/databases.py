@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from knowledge.state import StateStore
-from tests.helpers import PG_URL, pg_unreachable
+from tests.backends import PG_URL
+from tests.helpers import pg_unreachable
 
 
 @dataclass

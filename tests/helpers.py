@@ -16,6 +16,7 @@ from langchain_core.embeddings import Embeddings
 from knowledge.config import Settings
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
 from knowledge.index import VectorIndex, chroma_client
+from tests.backends import PG_URL, backend_env, backend_values
 
 DIM = 64
 
@@ -52,6 +53,7 @@ def hash_index(settings: Settings) -> VectorIndex:
 
 def settings_for(data_dir: Path, **values: object) -> Settings:
     """Settings that ignore the developer's environment and .env."""
+    values = {**backend_values(data_dir, values), **values}
     return Settings(_env_file=None, clusterbridge_data_dir=data_dir, **values)  # type: ignore[call-arg]
 
 
@@ -60,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cli_env(**env: str) -> dict[str, str]:
     """A child's environment: the test environment (free of the developer's settings) plus `env`."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return {**os.environ, "PYTHONPATH": str(ROOT), **backend_env(env), **env}
 
 
 async def run_cli(
@@ -87,7 +89,6 @@ async def run_cli(
     return process.returncode, out.decode(), err.decode()
 
 
-PG_URL = os.environ.get("CLUSTERBRIDGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 _pg_problem: dict[str, str | None] = {}
 
 

@@ -8,14 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,66 +18,21 @@ from chromadb.config import Settings as ChromaSettings
 from ingest.pipeline import run_ingest
 from knowledge.assistant import Assistant
 from knowledge.config import Settings
+from knowledge.errors import IndexEmptyError
 from knowledge.index import collection_name
 from knowledge.retrieval import VERSION_CHECK_SECONDS
+from tests.backends import HOST, chroma_executable
+from tests.backends import chroma_port as server_port
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import run_cli, settings_for
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-STARTUP_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def _chroma_executable() -> str | None:
-    beside = Path(sys.executable).parent / "chroma"
-    return str(beside) if beside.exists() else shutil.which("chroma")
-
-
-def _heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/api/v2/heartbeat", timeout=1) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
 
 @pytest.fixture(scope="module")
-def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A real Chroma server on loopback for this module; its port."""
-    executable = _chroma_executable()
-    if executable is None:
+def chroma_port() -> int:
+    """The test run's Chroma server on loopback (tests/backends.py); its port."""
+    if chroma_executable() is None:
         pytest.skip("the `chroma` executable (chromadb's server) is not installed in this environment")
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = (path.parent / f"{path.name}.log").open("wb")
-    process = subprocess.Popen(
-        [executable, "run", "--path", str(path), "--host", HOST, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _heartbeat(port):
-            if process.poll() is not None:
-                pytest.fail(f"chroma server exited with {process.returncode}; see {log.name}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma server did not answer its heartbeat within {STARTUP_SECONDS:.0f} s")
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    return server_port()
 
 
 def server_settings(data_dir: Path, fake: FakeOpenAI, port: int, model: str) -> Settings:
@@ -227,3 +174,28 @@ async def test_a_running_assistant_sees_a_separate_ingest_on_the_server(
     assert found[0].source == "drohnen.txt"
     everything = await asyncio.to_thread(serving.search, "Digitalisierung Berlin Brandenburg Cluster", 10)
     assert all(hit.source != "berlin-brandenburg-digitalisierung.txt" for hit in everything)
+
+
+async def test_each_chroma_database_is_separate(
+    chroma_port: int, fake_openai: FakeOpenAI, docs_dir: Path, tmp_path: Path
+) -> None:
+    """CHROMA_DATABASE: two deployments on one server (created on first use) do not see each other."""
+    model = "fake-embedding-databases"
+    first = settings_for(
+        tmp_path / "one",
+        chroma_host=HOST,
+        chroma_port=chroma_port,
+        chroma_database="deployment-one",
+        openai_base_url=fake_openai.base_url,
+        openai_api_key="test",
+        openai_embedding_model=model,
+    )
+    second = first.model_copy(
+        update={"clusterbridge_data_dir": tmp_path / "two", "chroma_database": "deployment-two"}
+    )
+    report = await asyncio.to_thread(run_ingest, first, docs_dir)
+    assert report.added == 2
+    with pytest.raises(IndexEmptyError):  # "nothing is indexed yet: run `clusterbridge ingest`"
+        await asyncio.to_thread(Assistant.from_settings(second).search, "Cross-Cluster Space", 3)
+    hits = await asyncio.to_thread(Assistant.from_settings(first).search, "Cross-Cluster Space", 3)
+    assert hits and hits[0].source == "cross-cluster-space.txt"

@@ -17,14 +17,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from knowledge import logs, redact
 from knowledge.state import head_revision
+from tests.backends import PG_URL
 from tests.databases import StateDatabase
-from tests.helpers import PG_URL, pg_unreachable, run_cli, settings_for
+from tests.helpers import pg_unreachable, run_cli, settings_for
 from tests.state.test_operations import at_revision
 
 
 @pytest.fixture
 async def pg_database() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database (the CLI cannot be given a schema), dropped afterwards."""
+    """A fresh PostgreSQL database, dropped afterwards."""
     problem = await pg_unreachable()
     if problem is not None:
         pytest.skip(f"PostgreSQL not reachable: {problem}")
@@ -67,6 +68,31 @@ async def test_the_bot_refuses_an_outdated_postgresql_schema_until_migrate(
     assert code == 0 and out.strip().endswith(f"from revision 0004 to {head_revision()}"), err
     code, out, err = await run_cli("stats", "--json", **env)
     assert code == 0 and json.loads(out)["users"] == 0, err
+
+
+@pytest.mark.postgres
+async def test_database_schema_keeps_two_deployments_apart(pg_database: str, tmp_path: Path) -> None:
+    """DATABASE_SCHEMA: two deployments share one PostgreSQL database, each in its own schema."""
+
+    def env(schema: str) -> dict[str, str]:
+        return {
+            "DATABASE_URL": pg_database,
+            "DATABASE_SCHEMA": schema,
+            "CLUSTERBRIDGE_DATA_DIR": str(tmp_path),
+        }
+
+    for schema, runs in (("clusterbridge_one", 2), ("clusterbridge_two", 1)):
+        for _ in range(runs):
+            code, _, err = await run_cli("migrate", **env(schema))
+            assert code == 0, err
+    for schema, runs in (("clusterbridge_one", 2), ("clusterbridge_two", 1)):
+        code, out, err = await run_cli("audit", "--json", **env(schema))
+        assert code == 0 and len(json.loads(out)["entries"]) == runs, err
+    lite = {"DATABASE_SCHEMA": "clusterbridge_one", "CLUSTERBRIDGE_DATA_DIR": str(tmp_path / "lite")}
+    code, _, err = await run_cli("stats", **lite)
+    assert code == 1 and err.strip() == (
+        "clusterbridge: error: A schema for the state database is only supported on PostgreSQL"
+    )
 
 
 def _logged(log_format: logs.LogFormat, secret_settings: dict[str, str], message: str) -> str:

@@ -8,10 +8,12 @@ The ints are the platform's user and chat ids, but nothing here knows Telegram.
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from knowledge.config import Settings
 from knowledge.state.access import AccessRequests
 from knowledge.state.answers import Answers
 from knowledge.state.audit import AuditLog, IngestRuns
@@ -66,6 +68,11 @@ class StateStore:
         """
         engine = await open_engine(url, schema=schema, echo=echo, upgrade=upgrade)
         return cls(engine, max_turns=max_turns)
+
+    @classmethod
+    async def for_settings(cls, settings: Settings, **kwargs: Any) -> StateStore:
+        """`open` on the configured database (DATABASE_URL or SQLite in the data dir, DATABASE_SCHEMA)."""
+        return await cls.open(settings.sqlalchemy_url, schema=settings.database_schema, **kwargs)
 
     @staticmethod
     async def migrate(url: str | URL, *, schema: str | None = None) -> tuple[str | None, str]:

@@ -15,13 +15,14 @@ from bot.app import build_application, start_bot, stop_bot
 from knowledge.assistant import Assistant
 from knowledge.config import Settings
 from knowledge.state import StateStore
+from tests.backends import SCALE_OUT
 from tests.databases import StateDatabase
 from tests.fakes.telegram_server import Call, FakeTelegram, TgChat, TgUser
 from tests.helpers import settings_for
 
-# CLUSTERBRIDGE_TEST_BOT_DB=postgresql runs the whole bot suite on PostgreSQL (default: SQLite;
-# the restart test always runs on both).
-DEFAULT_DB = os.environ.get("CLUSTERBRIDGE_TEST_BOT_DB", "sqlite")
+# CLUSTERBRIDGE_TEST_BOT_DB=postgresql runs the whole bot suite on PostgreSQL (default: SQLite, or
+# PostgreSQL on the scale-out backend; the restart test always runs on both).
+DEFAULT_DB = os.environ.get("CLUSTERBRIDGE_TEST_BOT_DB", "postgresql" if SCALE_OUT else "sqlite")
 
 ALICE = TgUser(1001, "Alice", "alice", "de")
 BOB = TgUser(1002, "Bob", "bob_hh", "en")
