@@ -19,9 +19,14 @@ from knowledge.text import passage_terms, query_terms, sentences, term_matches
 NO_ANSWER = "NO_ANSWER"
 EXTRACTIVE_SENTENCES = 3
 MAX_PASSAGES = 5
-# How much the local model's sentence similarity (cosine, relative to the best sentence's) counts
-# against term overlap (a share, 0..1) when choosing quotes. Tuned on the held-out tune half.
-SIMILARITY_WEIGHT = 10.0
+# Choosing quotes: how much the local model's sentence similarity (cosine, relative to the best
+# sentence's) counts against term overlap (a share, 0..1); a bonus for the first passage, a penalty
+# per passage rank and for a sentence of a neighbouring passage (not retrieved itself). Tuned by a
+# grid search on the held-out tune half (bench/README.md), checked on the sample set.
+SIMILARITY_WEIGHT = 7.0
+FIRST_PASSAGE_BONUS = 0.1
+RANK_PENALTY = 0.1
+NEIGHBOUR_PENALTY = 0.1
 # A bonus for a sentence with what the question asks for (an amount, a date, the asked role), by the
 # share of those it contains. Tuned on the held-out tune half.
 ANSWER_TYPE_WEIGHT = 0.5
@@ -84,34 +89,45 @@ def quote_sentences(text: str) -> list[str]:
     return [s for s in sentences(text) if len(s) >= MIN_QUOTE_CHARS]
 
 
-def _sentences_of(hits: Sequence[Hit]) -> list[tuple[str, int, int, Hit]]:
-    """(sentence, passage rank, position, hit) of the best passages, without overlap duplicates."""
+def _sentences_of(
+    hits: Sequence[Hit], neighbours: Sequence[tuple[Hit, int]] = ()
+) -> list[tuple[str, int, int, bool, Hit]]:
+    """(sentence, passage rank, position, from a neighbour, hit) of the best passages and then of
+    their neighbours (ranked as the passage they neighbour), without overlap duplicates."""
     seen: set[str] = set()
     out = []
-    for rank, hit in enumerate(hits[:MAX_PASSAGES]):
+    passages = [(hit, rank, False) for rank, hit in enumerate(hits[:MAX_PASSAGES])]
+    passages += [(hit, rank, True) for hit, rank in neighbours if rank < MAX_PASSAGES]
+    for hit, rank, neighbour in passages:
         for position, sentence in enumerate(sentences(hit.text)):
             if len(sentence) < MIN_QUOTE_CHARS or sentence in seen:  # passages overlap by a sentence
                 continue
             seen.add(sentence)
-            out.append((sentence, rank, position, hit))
+            out.append((sentence, rank, position, neighbour, hit))
     return out
 
 
 def rank_sentences(
-    question: str, hits: Sequence[Hit], language: Language, similarity: SentenceSimilarity | None = None
+    question: str,
+    hits: Sequence[Hit],
+    language: Language,
+    similarity: SentenceSimilarity | None = None,
+    neighbours: Sequence[tuple[Hit, int]] = (),
 ) -> list[Candidate]:
     """The sentences of the best passages, best quote first: the local model's similarity to the
     question (relative to the best sentence's) plus the share of the question's terms they contain
     and of what the question asks for (an amount, a date, a role: `answer_patterns`); earlier passages and sentences win ties, and questions (as in interviews) come last."""
     terms = query_terms(question, language)
-    found = _sentences_of(hits)
+    found = _sentences_of(hits, neighbours)
     sims = list(similarity(question, [f[0] for f in found])) if similarity and found else [None] * len(found)
     best_sim = max((s for s in sims if s is not None), default=None)
     patterns = answer_patterns(question)
     out = []
-    for (sentence, rank, position, hit), sim in zip(found, sims, strict=True):
+    for (sentence, rank, position, neighbour, hit), sim in zip(found, sims, strict=True):
         share = overlap(terms, sentence)
-        score = share + (0.2 if rank == 0 else 0.0) - 0.05 * rank - 0.005 * position
+        score = share + (FIRST_PASSAGE_BONUS if rank == 0 else 0.0) - RANK_PENALTY * rank - 0.005 * position
+        if neighbour:
+            score -= NEIGHBOUR_PENALTY
         if sim is not None and best_sim is not None:
             score += SIMILARITY_WEIGHT * (sim - best_sim)
         if patterns:

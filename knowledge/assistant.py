@@ -154,7 +154,8 @@ class Assistant:
         def similarity(_question: str, texts: Sequence[str]) -> Sequence[float | None]:
             return vectors(retrieval.query, texts)
 
-        return rank_sentences(question, retrieval.hits, language, similarity)
+        neighbours = self.retriever.neighbours(retrieval.hits)
+        return rank_sentences(question, retrieval.hits, language, similarity, neighbours)
 
     def _extractive(
         self,

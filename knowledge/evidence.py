@@ -48,7 +48,8 @@ ANSWER_TYPES = (
     AnswerType(
         "phone",
         re.compile(r"telefon|\bphone\b|anrufen", re.IGNORECASE),
-        re.compile(r"\+?\d[\d /()-]{6,}\d"),
+        # +49 40 ..., 040 ..., (040) ...: not a year range such as 2016-2020.
+        re.compile(r"(?:\+\d|\(0|(?<![\w.,])0)[\d /()-]{6,}\d"),
     ),
     AnswerType("email", re.compile(r"e-?mail", re.IGNORECASE), re.compile(r"[\w.+-]+@[\w-]+\.\w")),
     AnswerType(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,8 @@ DIVERSE_TOP = 5
 # calibration they never abstain here (the LLM still may, with NO_ANSWER).
 CALIBRATED_MIN_SIMILARITY = {LOCAL_MODEL_ID: 0.82}
 VERSION_CHECK_SECONDS = 2.0
+# Quotes may come from the passages next to a retrieved one (this many on each side).
+NEIGHBOUR_RADIUS = 1
 
 
 @dataclass
@@ -68,6 +71,8 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._bm25: BM25Index | None = None
         self._chunks: list[Chunk] = []
+        self._by_id: dict[str, Chunk] = {}
+        self._by_source: dict[str, list[Chunk]] = {}
         self._version = -1
         self._checked = 0.0
 
@@ -85,7 +90,13 @@ class HybridRetriever:
             self._bm25 = BM25Index(
                 [c.text for c in chunks], [("en" if c.language == "en" else "de") for c in chunks]
             )
-            self._chunks = chunks
+            by_source: dict[str, list[Chunk]] = {}
+            for chunk in chunks:
+                by_source.setdefault(chunk.source, []).append(chunk)
+            for passages in by_source.values():
+                passages.sort(key=lambda c: c.position)
+            self._chunks, self._by_source = chunks, by_source
+            self._by_id = {chunk.id: chunk for chunk in chunks}
             self._version = version
 
     def bm25(self, query: str, language: Language, k: int) -> list[tuple[Chunk, float]]:
@@ -116,6 +127,22 @@ class HybridRetriever:
         # BM25 alone has no calibrated similarity: it is confident when it matched anything.
         threshold = 0.0 if mode == "bm25" else self.min_similarity
         return Retrieval(query, language, hits, top_similarity, threshold)
+
+    def neighbours(self, hits: Sequence[Hit], radius: int = NEIGHBOUR_RADIUS) -> list[tuple[Hit, int]]:
+        """The passages next to the retrieved ones in their documents (up to `radius` on each side),
+        each with the rank of the retrieved passage it neighbours: an answer often sits one passage
+        away from the passage that matched the question best."""
+        taken = {hit.chunk_id for hit in hits}
+        out: list[tuple[Hit, int]] = []
+        for rank, hit in enumerate(hits):
+            chunk = self._by_id.get(hit.chunk_id)
+            if chunk is None:
+                continue
+            for other in self._by_source.get(chunk.source, []):
+                if other.id not in taken and 0 < abs(other.position - chunk.position) <= radius:
+                    taken.add(other.id)
+                    out.append((_hit(other, 0.0), rank))
+        return out
 
     def evidence(self, query: str, chunk: Chunk, language: Language) -> float:
         """The IDF-weighted share of the question's terms found in a passage (stemmed in either

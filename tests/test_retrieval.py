@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.answer import rank_sentences
 from knowledge.assistant import Assistant, retrieval_query
 from knowledge.config import Settings
 from knowledge.index import Chunk
-from knowledge.models import Turn
+from knowledge.models import Hit, Turn
 from knowledge.retrieval import diversify
 from tests.helpers import cli_env
 
@@ -194,3 +195,34 @@ def test_english_question_on_a_german_document_is_not_pulled_to_english_words(as
     # BM25's vote depends on the share of the question's terms a passage holds, not on its language
     hits = assistant.search("Which senator met the cluster managers?", k=5)
     assert hits[0].source == "horch-clustertreffen.txt"
+
+
+def test_neighbours_are_the_passages_next_to_the_retrieved_ones(assistant: Assistant) -> None:
+    hits = assistant.search("Seit wann gibt es den Cross-Cluster Space Hamburg?", k=5)
+    neighbours = assistant.retriever.neighbours(hits)
+    retrieved = {hit.chunk_id for hit in hits}
+    chunks = {c.id: c for c in assistant.retriever.index.iter_chunks()}
+    assert neighbours and all(hit.chunk_id not in retrieved for hit, _ in neighbours)
+    for hit, rank in neighbours:
+        beside = chunks[hits[rank].chunk_id]
+        assert hit.source == beside.source and abs(chunks[hit.chunk_id].position - beside.position) == 1
+
+
+def test_a_quote_may_come_from_the_passage_next_to_the_retrieved_one() -> None:
+    """The retrieved passage introduces the topic; the next passage of the document holds the answer."""
+    retrieved = Hit(
+        source="a.txt", title="A", text="Der Hafencluster wurde 2001 gegründet und ist groß.", score=0.9
+    )
+    other = Hit(
+        source="b.txt", title="B", text="Ein anderer Cluster arbeitet an ganz anderen Themen.", score=0.8
+    )
+    beside = Hit(
+        source="a.txt",
+        title="A",
+        text="Der Hafencluster hat heute 240 Mitglieder aus elf Ländern.",
+        score=0.0,
+    )
+    ranked = rank_sentences(
+        "Wie viele Mitglieder hat der Hafencluster?", [retrieved, other], "de", None, [(beside, 0)]
+    )
+    assert ranked[0].text == beside.text and ranked[0].hit.source == "a.txt"
