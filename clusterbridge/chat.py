@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from typing import Any
 
 from clusterbridge.contacts import contacts_answer
@@ -12,12 +13,18 @@ from clusterbridge.query import format_answer
 from knowledge.assistant import Assistant
 from knowledge.catalogue import text
 from knowledge.config import Settings
+from knowledge.contact_desk import ContactDesk
 from knowledge.contact_intent import is_contact_request
+from knowledge.contacts import ProfileIndex
+from knowledge.errors import ClusterBridgeError
+from knowledge.event_answers import is_event_question
 from knowledge.models import Answer, Language
 from knowledge.qa import MemoryHistory, QAService
+from knowledge.state import StateStore
 from knowledge.text import detect_language
 
 THREAD = "terminal"
+log = logging.getLogger(__name__)
 
 
 def add_commands(commands: Any) -> None:
@@ -32,6 +39,40 @@ def run_chat_command(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run_chat(settings))
 
 
+class ChatState:
+    """The chat's state database and contact desk, opened on first use and kept for the session
+    (None while they cannot be opened: then each answer says so in the log and the documents answer)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: StateStore | None = None
+        self.desk: ContactDesk | None = None
+
+    async def open_store(self) -> StateStore | None:
+        """The open store, opening it on first use."""
+        if self.store is None:
+            try:
+                self.store = await StateStore.for_settings(self.settings)
+            except ClusterBridgeError as exc:
+                log.warning("state database not available (%s)", exc)
+        return self.store
+
+    async def contact_desk(self) -> ContactDesk | None:
+        """The contact desk on the open store, made on first use."""
+        store = await self.open_store()
+        if self.desk is None and store is not None:
+            try:
+                self.desk = ContactDesk(self.settings, store, ProfileIndex.from_settings(self.settings))
+            except ClusterBridgeError as exc:
+                log.warning("member profiles not available (%s)", exc)
+        return self.desk
+
+    async def close(self) -> None:
+        """Close the store."""
+        if self.store is not None:
+            await self.store.close()
+
+
 def _banner(language: Language, llm: bool) -> str:
     mode = text(language, "chat_mode_llm" if llm else "chat_mode_quotes")
     return text(language, "chat_banner", mode=mode)
@@ -40,6 +81,14 @@ def _banner(language: Language, llm: bool) -> str:
 async def run_chat(settings: Settings) -> int:
     """Read questions from stdin until EOF or /quit; print cited answers."""
     service = QAService(Assistant.from_settings(settings), MemoryHistory())
+    state = ChatState(settings)
+    try:
+        return await _chat(settings, service, state)
+    finally:
+        await state.close()
+
+
+async def _chat(settings: Settings, service: QAService, state: ChatState) -> int:
     language: Language = "de"
     print(_banner(language, service.assistant.llm_enabled))
     while True:
@@ -58,11 +107,13 @@ async def run_chat(settings: Settings) -> int:
             continue
         language = detect_language(question)
         if question.startswith("/contacts") or is_contact_request(question):  # people, not documents
-            suggestions = await contacts_answer(settings, question, language)
+            suggestions = await contacts_answer(settings, question, language, await state.contact_desk())
             if suggestions is not None:
                 print(suggestions)
                 continue
-        answer: Answer | None = await events_answer(settings, question, language)
+        answer: Answer | None = None
+        if is_event_question(question):
+            answer = await events_answer(settings, question, language, await state.open_store())
         if answer is not None:  # event questions: from the events themselves
             print(format_answer(answer))
             continue

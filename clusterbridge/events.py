@@ -57,14 +57,18 @@ def with_store(settings: Settings, work: Callable[[StateStore], Awaitable[T]]) -
     return asyncio.run(run())
 
 
-async def events_answer(settings: Settings, question: str, default: Language = "de") -> Answer | None:
+async def events_answer(
+    settings: Settings, question: str, default: Language = "de", store: StateStore | None = None
+) -> Answer | None:
     """`ask` and `chat`: the answer from the stored events to an event question, else None (the
-    documents answer; also when the state database cannot be read)."""
+    documents answer; also when the state database cannot be read). `store`: an open one to use."""
     if not is_event_question(question):
         return None
     try:
-        async with await StateStore.for_settings(settings) as store:
+        if store is not None:
             return await answer_from_events(store, question, default=default)
+        async with await StateStore.for_settings(settings) as opened:
+            return await answer_from_events(opened, question, default=default)
     except ClusterBridgeError as exc:
         log.warning("events not consulted (%s); answering from the documents", exc)
         return None

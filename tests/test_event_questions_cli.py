@@ -54,3 +54,14 @@ async def test_ask_answers_event_questions_from_the_events(tmp_path: Path) -> No
     english = json.loads(out)
     assert "Supply Chain Resilience Workshop" in english["answer"] and "Port Talk" not in english["answer"]
     assert english["answer"].startswith("These are the events I found")
+
+
+async def test_chat_answers_several_event_questions_in_one_session(tmp_path: Path) -> None:
+    env = {"CLUSTERBRIDGE_DATA_DIR": str(tmp_path / "data")}
+    code, _out, err = await run_cli("ingest", "--events", str(_events_file(tmp_path)), **env)
+    assert code == 0, err
+    questions = "Welche Veranstaltungen zu Wasserstoff gibt es im März?\nwhat's on next week in logistics?\n"
+    code, out, err = await run_cli("chat", stdin=questions, **env)
+    assert code == 0, err
+    assert "Wasserstoff in der Luftfahrt" in out and "Supply Chain Resilience Workshop" in out
+    assert out.index("Wasserstoff in der Luftfahrt") < out.index("Supply Chain Resilience Workshop")
