@@ -88,7 +88,11 @@ async def test_database_schema_keeps_two_deployments_apart(pg_database: str, tmp
     for schema, runs in (("clusterbridge_one", 2), ("clusterbridge_two", 1)):
         code, out, err = await run_cli("audit", "--json", **env(schema))
         assert code == 0 and len(json.loads(out)["entries"]) == runs, err
-    lite = {"DATABASE_SCHEMA": "clusterbridge_one", "CLUSTERBRIDGE_DATA_DIR": str(tmp_path / "lite")}
+    lite = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'lite.sqlite3'}",
+        "DATABASE_SCHEMA": "clusterbridge_one",
+        "CLUSTERBRIDGE_DATA_DIR": str(tmp_path / "lite"),
+    }
     code, _, err = await run_cli("stats", **lite)
     assert code == 1 and err.strip() == (
         "clusterbridge: error: A schema for the state database is only supported on PostgreSQL"
