@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from clusterbridge.events import with_store
 from knowledge.config import Settings
 from knowledge.errors import ClusterBridgeError
 from knowledge.state import StateStore
+from knowledge.state.transfer import copy_state
 from knowledge.stats import IndexLike, gather, render
 
 AUDIT_LIMIT = 200
@@ -29,6 +33,15 @@ def add_commands(commands: Any) -> None:
 
     cmd = commands.add_parser("migrate", help="upgrade the state database (DATABASE_URL) to this version")
     cmd.set_defaults(run=run_migrate)
+
+    cmd = commands.add_parser(
+        "copy-state",
+        help="copy the whole state from another database (e.g. the embedded SQLite file) into the "
+        "configured one (DATABASE_URL), which must be empty: the move to PostgreSQL",
+    )
+    cmd.add_argument("--from", dest="source", required=True, help="a SQLAlchemy URL or a SQLite file")
+    cmd.add_argument("--from-schema", help="the source's PostgreSQL schema (DATABASE_SCHEMA there)")
+    cmd.set_defaults(run=run_copy_state)
 
 
 def _index(settings: Settings) -> IndexLike | None:
@@ -72,4 +85,38 @@ def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
         print(f"the state database is up to date (revision {after})")
     else:
         print(f"the state database was migrated from revision {before or 'none (empty)'} to {after}")
+    return 0
+
+
+def source_url(value: str) -> str:
+    """A SQLAlchemy URL as given, or a SQLite file's path made into one."""
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ClusterBridgeError(f"{value} is neither a database URL nor an existing SQLite file")
+    return f"sqlite+aiosqlite:///{path.resolve()}"
+
+
+async def _copy_into(settings: Settings, source: StateStore, url: str) -> dict[str, int]:
+    async with await StateStore.for_settings(settings, upgrade=True) as target:
+        copied = await copy_state(source, target)
+        shown = make_url(url).render_as_string(hide_password=True)
+        await target.audit.record(
+            None, "cli", "copy-state", "ok", "", f"{sum(copied.values())} rows from {shown}"
+        )
+        return copied
+
+
+def run_copy_state(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the state of another database into the configured (empty) one and say how many rows."""
+    url = source_url(args.source)
+
+    async def copy() -> dict[str, int]:
+        async with await StateStore.open(url, schema=args.from_schema) as source:
+            return await _copy_into(settings, source, url)
+
+    copied = asyncio.run(copy())
+    counts = ", ".join(f"{name} {rows}" for name, rows in copied.items() if rows)
+    print(f"copied {sum(copied.values())} rows ({counts or 'the source is empty'})")
     return 0

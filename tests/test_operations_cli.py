@@ -150,3 +150,45 @@ async def test_an_error_line_never_carries_the_database_password(tmp_path: Path)
     url = "postgresql+asyncpg://cb:s3cr%40t-pw@127.0.0.1:9/cb"
     code, out, err = await run_cli("migrate", DATABASE_URL=url, CLUSTERBRIDGE_DATA_DIR=str(tmp_path))
     assert code == 1 and "s3cr" not in err + out and "Cannot open the state database" in err
+
+
+@pytest.mark.postgres
+async def test_copy_state_moves_the_embedded_sqlite_state_to_postgresql(
+    pg_database: str, tmp_path: Path
+) -> None:
+    """`copy-state --from FILE`: everything the SQLite state holds arrives in PostgreSQL, new rows get
+    fresh ids there, and a second copy into the filled database is refused."""
+    sqlite_file = tmp_path / "old.sqlite3"
+    old = {"DATABASE_URL": f"sqlite+aiosqlite:///{sqlite_file}", "CLUSTERBRIDGE_DATA_DIR": str(tmp_path)}
+    events = tmp_path / "events.yaml"
+    events.write_text(
+        "events:\n  - title: Port Talk\n    cluster: maritime\n    start: 2030-05-04T18:00:00+02:00\n",
+        encoding="utf-8",
+    )
+    for command in (
+        ("migrate",),
+        ("ingest", "--events", str(events)),
+        ("announce", "--all", "--text", "Hallo"),
+    ):
+        code, _, err = await run_cli(*command, **old)
+        assert code == 0, err
+    new = {"DATABASE_URL": pg_database, "CLUSTERBRIDGE_DATA_DIR": str(tmp_path)}
+    code, out, err = await run_cli("copy-state", "--from", str(sqlite_file), **new)
+    assert code == 0, err
+    assert out.startswith("copied ") and "events 1" in out and "broadcasts 1" in out
+
+    code, out, err = await run_cli("events", "--json", "--from", "2030-01-01", **new)
+    assert code == 0 and [e["title"] for e in json.loads(out)["events"]] == ["Port Talk"], err
+    code, out, err = await run_cli("broadcasts", "--json", **new)
+    assert code == 0 and len(json.loads(out)["broadcasts"]) == 1, err
+    code, _, err = await run_cli("migrate", **new)  # a new audit row: the id sequence moved on
+    assert code == 0, err
+    code, out, err = await run_cli("audit", "--json", **new)
+    entries = json.loads(out)["entries"]
+    assert [e["action"] for e in entries[:2]] == ["migrate", "copy-state"]
+    assert [e["id"] for e in entries] == [3, 2, 1]  # the copied migrate kept id 1
+
+    code, _, err = await run_cli("copy-state", "--from", str(sqlite_file), **new)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "already holds data" in err
+    code, _, err = await run_cli("copy-state", "--from", str(tmp_path / "missing.sqlite3"), **new)
+    assert code == 1 and "neither a database URL nor an existing SQLite file" in err
