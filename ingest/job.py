@@ -215,6 +215,8 @@ class IngestJob:
                 report.members = await self._part(
                     report, "members", members, lambda: self._members(members, profiles)
                 )
+            else:
+                await self._resync_profiles(profiles)
             if sources.events:
                 path = sources.events
                 report.events = await self._part(
@@ -249,6 +251,29 @@ class IngestJob:
             else await asyncio.to_thread(ProfileIndex.from_settings, self.settings)
         )
         return await ingest_members(self.store, index, members, self.sources.clusters)
+
+    async def _resync_profiles(self, profiles: ProfileIndex | None) -> None:
+        """Without a members file: bring the profile index in line with the state, which holds the
+        profiles members made in the bot too (a new or emptied index, e.g. after moving to a Chroma
+        server, is filled again; nothing unchanged is embedded)."""
+        try:
+            stored = await self.store.profiles.all()
+            if not stored:
+                return
+            index = (
+                profiles
+                if profiles is not None
+                else await asyncio.to_thread(ProfileIndex.from_settings, self.settings)
+            )
+            synced = await asyncio.to_thread(index.sync, stored)
+        except ClusterBridgeError as exc:
+            log.warning("profile index not brought in line with the state: %s", exc)
+            return
+        if synced.added or synced.changed or synced.removed:
+            log.info(
+                "profile index brought in line with the state: %d added, %d changed, %d removed",
+                len(synced.added), len(synced.changed), len(synced.removed),
+            )  # fmt: skip
 
     async def _record(self, report: JobReport, started: datetime) -> None:
         error = "; ".join(f"{shown(e.source)}: {e.reason}" for e in report.errors) or None

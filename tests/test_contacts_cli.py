@@ -67,3 +67,23 @@ async def test_members_import_contacts_and_updates(tmp_path: Path) -> None:
     assert code == 1 and len(err.strip().splitlines()) == 1
     code, _, err = await run_cli("members", "unblock", "av-1", **env)
     assert code == 1 and "not blocked" in err
+
+
+async def test_a_new_index_gets_the_profiles_of_the_state_back(tmp_path: Path) -> None:
+    """Moving to a new index (another data dir, or a Chroma server) with the state kept: the next
+    `ingest`, even without a members file, fills the profile index from the state."""
+    state = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite3'}"}
+    code, _, err = await run_cli(
+        "ingest", "--members", str(write(tmp_path / "members.csv", ROWS)),
+        CLUSTERBRIDGE_DATA_DIR=str(tmp_path / "old"), **state,
+    )  # fmt: skip
+    assert code == 0, err
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("Title: Notiz\n\nDer Hafen testet Drohnen.\n", encoding="utf-8")
+    new = {"CLUSTERBRIDGE_DATA_DIR": str(tmp_path / "new"), **state}
+    code, _, err = await run_cli("ingest", "--docs", str(docs), **new)
+    assert code == 0, err
+    code, out, err = await run_cli("contacts", "--json", "--member", "av-1", **new)
+    assert code == 0, err
+    assert json.loads(out)["suggestions"][0]["member_id"] == "he-1"
