@@ -9,7 +9,7 @@ with chroma_host/chroma_port/chroma_database), two child processes, as ingestion
    then about --profiles synthetic members (matching.synthesize) through `ProfileIndex.sync`, twice.
 2. serve: the BM25 side's build time; `ask` without an LLM for every question of bench/questions.yaml
    twice after a warm-up; `contacts` for every case of bench/matching.yaml twice (p50/p95).
-Memory: the peak RSS of each child and the Chroma server's peak and final RSS (/proc VmHWM, VmRSS).
+Memory: each child's and the Chroma server's peak and final RSS (/proc VmHWM, VmRSS).
 The model does not embed 100,000 passages (hours here): passages and profile texts get synthesized
 vectors (the normalised mean of their parts' real vectors: latency.seed_cache, matching.seed_cache) in
 one embedding cache, built once under bench/out/scale/seed and copied into each backend's data dir; the
@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import io
 import json
-import resource
 import shutil
 import socket
 import sqlite3
@@ -271,7 +270,7 @@ def table(results: dict[str, Any], backends: list[str]) -> None:
         ("  for a member", lambda f: ms(f["serve"]["contacts_member"])),
         ("  for a request in words", lambda f: ms(f["serve"]["contacts_query"])),
         ("ingesting process, peak RSS", lambda f: f"{f['ingest']['peak_mb']:.0f} MB"),
-        ("serving process, peak RSS", lambda f: f"{f['serve']['peak_mb']:.0f} MB"),
+        ("serving process, peak / at the end", lambda f: f"{f['serve']['peak_mb']:.0f} / {f['serve']['rss_mb']:.0f} MB"),
         ("Chroma server, peak / at the end", lambda f: f"{f['serve']['server_peak_mb']:.0f} / {f['serve']['server_rss_mb']:.0f} MB" if "server_peak_mb" in f["serve"] else "–"),
         ("index on disk", lambda f: f"{f['disk_mb']:.0f} MB"),
     ]  # fmt: skip
@@ -293,7 +292,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.phase:
         figures = PHASES[args.phase](settings_for(args.backend, args.port), args.profiles)
-        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # VmHWM, not getrusage: ru_maxrss keeps the parent's peak across fork and exec on Linux.
+        figures["peak_mb"], figures["rss_mb"] = status_mb("self", "VmHWM"), status_mb("self", "VmRSS")
         (OUT / f"{args.backend}-{args.phase}.json").write_text(json.dumps(figures, indent=1))
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
