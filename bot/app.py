@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 import signal
+import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -27,7 +28,7 @@ from bot.updates import PerUserUpdateProcessor
 from knowledge.access import FloodLimit, FloodLimiter
 from knowledge.config import Settings
 from knowledge.contact_desk import ContactDesk
-from knowledge.errors import ConfigError
+from knowledge.errors import ClusterBridgeError, ConfigError
 from knowledge.locks import serving_index
 from knowledge.state import StateStore
 
@@ -237,6 +238,17 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         await _serve(settings, Assistant.from_settings(settings), stop)
 
 
+async def warm_up(assistant: Assistant) -> None:
+    """Build the BM25 side before the first question (about 11 s at 100,000 chunks), not during it."""
+    started = time.monotonic()
+    try:
+        await asyncio.to_thread(assistant.retriever.refresh, True)
+    except ClusterBridgeError as exc:  # an unreachable index: questions will say so
+        logger.warning("the index could not be loaded at start: %s", exc)
+        return
+    logger.info("index loaded in %.1f s", time.monotonic() - started)
+
+
 async def _serve(settings: Settings, assistant: Assistant, stop: asyncio.Event | None) -> None:
     store = await StateStore.for_settings(settings)
     stop = stop or asyncio.Event()
@@ -246,6 +258,7 @@ async def _serve(settings: Settings, assistant: Assistant, stop: asyncio.Event |
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
     try:
+        await warm_up(assistant)
         application = build_application(settings, assistant, store)
         try:
             try:

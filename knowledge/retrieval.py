@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -36,6 +37,9 @@ DIVERSE_TOP = 5
 # calibration they never abstain here (the LLM still may, with NO_ANSWER).
 CALIBRATED_MIN_SIMILARITY = {LOCAL_MODEL_ID: 0.82}
 VERSION_CHECK_SECONDS = 2.0
+log = logging.getLogger(__name__)
+# Above this many chunks, a changed index is rebuilt in the background (the old BM25 side serves).
+BACKGROUND_REBUILD_CHUNKS = 20_000
 # Quotes may come from the passages next to a retrieved one (this many on each side).
 NEIGHBOUR_RADIUS = 1
 
@@ -58,6 +62,17 @@ class Retrieval:
         return bool(self.hits) and best >= self.min_similarity
 
 
+@dataclass(frozen=True)
+class _Lexical:
+    """One build of the in-memory side: BM25 and the chunks by source and id."""
+
+    version: int
+    bm25: BM25Index
+    chunks: list[Chunk]
+    by_source: dict[str, list[Chunk]]
+    by_id: dict[str, Chunk]
+
+
 class HybridRetriever:
     """Searches one VectorIndex; rebuilds its BM25 side whenever the index version changes."""
 
@@ -75,9 +90,12 @@ class HybridRetriever:
         self._by_source: dict[str, list[Chunk]] = {}
         self._version = -1
         self._checked = 0.0
+        self._rebuilding = False
 
     def refresh(self, force: bool = False) -> None:
-        """Reload the BM25 side if the index changed (checked at most every few seconds)."""
+        """Reload the BM25 side if the index changed (checked at most every few seconds). A large
+        index is rebuilt in a thread while the previous BM25 side keeps serving (at 100,000 chunks
+        a rebuild takes about 11 s); a small one at once."""
         now = time.monotonic()
         if not force and self._bm25 is not None and now - self._checked < VERSION_CHECK_SECONDS:
             return
@@ -86,18 +104,42 @@ class HybridRetriever:
             version = self.index.version()
             if not force and self._bm25 is not None and version == self._version:
                 return
-            chunks = list(self.index.iter_chunks())
-            self._bm25 = BM25Index(
-                [c.text for c in chunks], [("en" if c.language == "en" else "de") for c in chunks]
-            )
-            by_source: dict[str, list[Chunk]] = {}
-            for chunk in chunks:
-                by_source.setdefault(chunk.source, []).append(chunk)
-            for passages in by_source.values():
-                passages.sort(key=lambda c: c.position)
-            self._chunks, self._by_source = chunks, by_source
-            self._by_id = {chunk.id: chunk for chunk in chunks}
-            self._version = version
+            if force or len(self._chunks) < BACKGROUND_REBUILD_CHUNKS:
+                self._swap(self._build(version))
+            elif not self._rebuilding:
+                self._rebuilding = True
+                threading.Thread(
+                    target=self._rebuild, args=(version,), name="bm25-rebuild", daemon=True
+                ).start()
+
+    def _rebuild(self, version: int) -> None:
+        try:
+            side = self._build(version)
+            with self._lock:
+                self._swap(side)
+        except Exception:  # the previous side keeps serving; the next check tries again
+            log.exception("rebuilding the BM25 side failed")
+        finally:
+            self._rebuilding = False
+
+    def _build(self, version: int) -> _Lexical:
+        chunks = list(self.index.iter_chunks())
+        bm25 = BM25Index([c.text for c in chunks], [("en" if c.language == "en" else "de") for c in chunks])
+        by_source: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_source.setdefault(chunk.source, []).append(chunk)
+        for passages in by_source.values():
+            passages.sort(key=lambda c: c.position)
+        return _Lexical(version, bm25, chunks, by_source, {chunk.id: chunk for chunk in chunks})
+
+    def _swap(self, side: _Lexical) -> None:
+        self._bm25, self._chunks, self._by_source, self._by_id = (
+            side.bm25,
+            side.chunks,
+            side.by_source,
+            side.by_id,
+        )
+        self._version = side.version
 
     def bm25(self, query: str, language: Language, k: int) -> list[tuple[Chunk, float]]:
         """BM25 alone."""

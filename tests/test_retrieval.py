@@ -6,18 +6,21 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from knowledge import retrieval
 from knowledge.answer import rank_sentences
 from knowledge.assistant import Assistant, retrieval_query
 from knowledge.config import Settings
 from knowledge.index import Chunk
 from knowledge.models import Hit, Turn
 from knowledge.retrieval import diversify
-from tests.helpers import cli_env
+from tests.helpers import cli_env, hash_index, settings_for
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +229,25 @@ def test_a_quote_may_come_from_the_passage_next_to_the_retrieved_one() -> None:
         "Wie viele Mitglieder hat der Hafencluster?", [retrieved, other], "de", None, [(beside, 0)]
     )
     assert ranked[0].text == beside.text and ranked[0].hit.source == "a.txt"
+
+
+def test_a_large_index_is_rebuilt_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above BACKGROUND_REBUILD_CHUNKS a changed index does not hold up questions: the previous BM25
+    side answers until the new one is built."""
+    monkeypatch.setattr(retrieval, "BACKGROUND_REBUILD_CHUNKS", 1)
+    index = hash_index(settings_for(tmp_path / "data"))
+    index.upsert([Chunk(id="a", text="Drohnen im Hafen", source="a.txt", title="A")])
+    index.bump_version()
+    retriever = retrieval.HybridRetriever(index)
+    assert [c.id for c, _ in retriever.bm25("Drohnen", "de", 5)] == ["a"]
+    index.upsert([Chunk(id="b", text="Kabinensensorik im Flugzeug", source="b.txt", title="B")])
+    index.bump_version()
+    monkeypatch.setattr(retrieval, "VERSION_CHECK_SECONDS", 0.0)
+    gate, build = threading.Event(), retriever._build
+    monkeypatch.setattr(retriever, "_build", lambda version: gate.wait(30) and build(version))
+    assert retriever.bm25("Kabinensensorik", "de", 5) == []  # the old side, at once
+    gate.set()
+    deadline = time.monotonic() + 30
+    while not retriever.bm25("Kabinensensorik", "de", 5) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [c.id for c, _ in retriever.bm25("Kabinensensorik", "de", 5)] == ["b"]
