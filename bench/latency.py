@@ -110,6 +110,20 @@ def throughput(pool: list[str], chunks: int) -> None:
     )
 
 
+def time_asks(assistant: Assistant) -> list[float]:
+    """Milliseconds of `ask` for every question of bench/questions.yaml, twice, after a warm-up."""
+    questions = [
+        q["question"] for q in yaml.safe_load((ROOT / "bench" / "questions.yaml").read_text())["questions"]
+    ]
+    assistant.ask(questions[0])
+    timings = []
+    for question in questions * 2:
+        started = time.perf_counter()
+        assistant.ask(question)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
 def latency(pool: list[str], chunks: int) -> None:
     """p50/p95 of `ask` without an LLM over the large index."""
     docs = OUT / "large-docs"
@@ -127,16 +141,7 @@ def latency(pool: list[str], chunks: int) -> None:
     started = time.monotonic()
     assistant.retriever.refresh(force=True)
     print(f"BM25 side built in {time.monotonic() - started:.2f} s (once per process and index change)")
-    questions = [
-        q["question"] for q in yaml.safe_load((ROOT / "bench" / "questions.yaml").read_text())["questions"]
-    ]
-    assistant.ask(questions[0])  # warm-up
-    timings = []
-    for question in questions * 2:
-        started = time.perf_counter()
-        assistant.ask(question)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
+    timings = sorted(time_asks(assistant))
     p95 = timings[int(0.95 * (len(timings) - 1))]
     print(
         f"ask without LLM over {assistant.retriever.index.count()} chunks, {len(timings)} queries:"

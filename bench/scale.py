@@ -24,20 +24,17 @@ import contextlib
 import io
 import json
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import chromadb
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,6 +50,7 @@ from knowledge.contacts import ProfileIndex, profile_records  # noqa: E402
 from knowledge.embeddings import make_embeddings  # noqa: E402
 from knowledge.index import chroma_client  # noqa: E402
 from knowledge.profiles import MemberProfile, load_members  # noqa: E402
+from tests.backends import ChromaServer  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "scale"
 DOCS, SEED, CACHE = OUT / "docs", OUT / "seed", "embeddings.sqlite3"
@@ -155,15 +153,7 @@ def serve_phase(settings: Settings, count: int) -> dict[str, Any]:
     started = time.monotonic()
     assistant.retriever.refresh(force=True)
     bm25 = time.monotonic() - started
-    questions = [
-        q["question"] for q in yaml.safe_load((ROOT / "bench" / "questions.yaml").read_text())["questions"]
-    ]
-    assistant.ask(questions[0])  # warm-up
-    asks = []
-    for question in questions * 2:
-        started = time.perf_counter()
-        assistant.ask(question)
-        asks.append((time.perf_counter() - started) * 1000)
+    asks = latency.time_asks(assistant)
     print(f"  ask: p95 {summary(asks)['p95']:.0f} ms; BM25 side built in {bm25:.1f} s")
     index = ProfileIndex(chroma_client(settings), assistant.retriever.index.embeddings)
     cases = matching.load_cases()
@@ -185,47 +175,6 @@ def serve_phase(settings: Settings, count: int) -> dict[str, Any]:
 PHASES: dict[str, Callable[[Settings, int], dict[str, Any]]] = {"ingest": ingest_phase, "serve": serve_phase}
 
 
-class Server:
-    """A `chroma run` on loopback with its data under bench/out/scale/server-chroma."""
-
-    def __init__(self) -> None:
-        self.path = OUT / "server-chroma"
-        shutil.rmtree(self.path, ignore_errors=True)
-        self.path.mkdir(parents=True)
-        with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            self.port = int(sock.getsockname()[1])
-        command = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(self.path / "data")]
-        self.log = (OUT / "server.log").open("wb")
-        self.process = subprocess.Popen(
-            [*command, "--host", HOST, "--port", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while not self.alive():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the Chroma server did not start; see {self.log.name}")
-            time.sleep(0.2)
-
-    def alive(self) -> bool:
-        """True when the heartbeat answers."""
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{self.port}/api/v2/heartbeat", timeout=1) as reply:
-                return bool(reply.status == 200)
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        """Terminate the server (its data stays for inspection until the next run)."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     """Both phases of one backend, each in a child process; memory of every process."""
     print(f"== {backend}")
@@ -234,7 +183,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     data.mkdir(parents=True)
     with sqlite3.connect(SEED / CACHE) as source, sqlite3.connect(data / CACHE) as target:
         source.backup(target)
-    server = Server() if backend == "server" else None
+    server = None
+    if backend == "server":
+        shutil.rmtree(OUT / "server-chroma", ignore_errors=True)
+        server = ChromaServer(OUT / "server-chroma")
     figures: dict[str, Any] = {}
     try:
         for phase in PHASES:
@@ -245,7 +197,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             if server:
                 figures[phase]["server_peak_mb"] = status_mb(server.process.pid, "VmHWM")
                 figures[phase]["server_rss_mb"] = status_mb(server.process.pid, "VmRSS")
-        figures["disk_mb"] = disk_mb(server.path if server else data / "chroma")
+        figures["disk_mb"] = disk_mb(server.path / "data" if server else data / "chroma")
     finally:
         if server:
             server.stop()

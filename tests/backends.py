@@ -58,14 +58,17 @@ def heartbeat(port: int) -> bool:
 
 
 class ChromaServer:
-    """A `chroma run` process on loopback with its data in a temporary folder."""
+    """A `chroma run` process on loopback with its data in `folder` (kept when it stops), or in a
+    temporary folder (removed when it stops). Also used by bench/scale.py."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
         executable = chroma_executable()
         if executable is None:
             raise RuntimeError("the `chroma` executable (chromadb's server) is not installed")
         self.port = free_port()
-        self.path = Path(tempfile.mkdtemp(prefix="clusterbridge-chroma-"))
+        self.keep = folder is not None
+        self.path = folder or Path(tempfile.mkdtemp(prefix="clusterbridge-chroma-"))
+        self.path.mkdir(parents=True, exist_ok=True)
         self.log = (self.path / "server.log").open("wb")
         self.process = subprocess.Popen(
             [executable, "run", "--path", str(self.path / "data"), "--host", HOST, "--port", str(self.port)],
@@ -80,7 +83,7 @@ class ChromaServer:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        """Terminate the server and remove its data."""
+        """Terminate the server (and remove a temporary folder)."""
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -88,7 +91,8 @@ class ChromaServer:
             self.process.kill()
             self.process.wait()
         self.log.close()
-        shutil.rmtree(self.path, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 _server: list[ChromaServer] = []
