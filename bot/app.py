@@ -28,7 +28,7 @@ from bot.updates import PerUserUpdateProcessor
 from knowledge.access import FloodLimit, FloodLimiter
 from knowledge.config import Settings
 from knowledge.contact_desk import ContactDesk
-from knowledge.errors import ClusterBridgeError, ConfigError
+from knowledge.errors import ConfigError
 from knowledge.locks import serving_index
 from knowledge.state import StateStore
 
@@ -243,7 +243,7 @@ async def warm_up(assistant: Assistant) -> None:
     started = time.monotonic()
     try:
         await asyncio.to_thread(assistant.retriever.refresh, True)
-    except ClusterBridgeError as exc:  # an unreachable index: questions will say so
+    except Exception as exc:  # an unreachable index: the bot starts, and questions will say so
         logger.warning("the index could not be loaded at start: %s", exc)
         return
     logger.info("index loaded in %.1f s", time.monotonic() - started)

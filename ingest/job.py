@@ -266,7 +266,7 @@ class IngestJob:
                 else await asyncio.to_thread(ProfileIndex.from_settings, self.settings)
             )
             synced = await asyncio.to_thread(index.sync, stored)
-        except ClusterBridgeError as exc:
+        except Exception as exc:  # the documents still run; the next ingestion tries again
             log.warning("profile index not brought in line with the state: %s", exc)
             return
         if synced.added or synced.changed or synced.removed:

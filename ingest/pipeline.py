@@ -225,7 +225,7 @@ class DocumentIngestor:
         if not prune:
             refuse_prune(folder, len(gone), len(indexed))
         bar = tqdm(found.files, desc="ingest", unit="file", file=sys.stderr, disable=not progress)
-        touched, announced = 0, time.monotonic()
+        touched, announced = 0, float("-inf")  # the first change is announced at once
         for done, (source, path) in enumerate(bar):
             bar.set_postfix_str(shown(source)[-40:], refresh=False)
             if on_file is not None:

@@ -84,11 +84,8 @@ class HybridRetriever:
             else min_similarity
         )
         self._lock = threading.Lock()
-        self._bm25: BM25Index | None = None
-        self._chunks: list[Chunk] = []
-        self._by_id: dict[str, Chunk] = {}
-        self._by_source: dict[str, list[Chunk]] = {}
-        self._version = -1
+        # One build of the in-memory side, replaced whole (readers take the reference once).
+        self._side: _Lexical | None = None
         self._checked = 0.0
         self._rebuilding = False
 
@@ -97,14 +94,16 @@ class HybridRetriever:
         index is rebuilt in a thread while the previous BM25 side keeps serving (at 100,000 chunks
         a rebuild takes about 11 s); a small one at once."""
         now = time.monotonic()
-        if not force and self._bm25 is not None and now - self._checked < VERSION_CHECK_SECONDS:
+        side = self._side
+        if not force and side is not None and now - self._checked < VERSION_CHECK_SECONDS:
             return
         with self._lock:
             self._checked = now
             version = self.index.version()
-            if not force and self._bm25 is not None and version == self._version:
+            side = self._side
+            if not force and side is not None and version == side.version:
                 return
-            if force or len(self._chunks) < BACKGROUND_REBUILD_CHUNKS:
+            if force or side is None or len(side.chunks) < BACKGROUND_REBUILD_CHUNKS:
                 self._swap(self._build(version))
             elif not self._rebuilding:
                 self._rebuilding = True
@@ -117,8 +116,9 @@ class HybridRetriever:
             side = self._build(version)
             with self._lock:
                 self._swap(side)
-        except Exception:  # the previous side keeps serving; the next check tries again
+        except Exception:  # the previous side keeps serving; a check a minute later tries again
             log.exception("rebuilding the BM25 side failed")
+            self._checked = time.monotonic() + 60.0
         finally:
             self._rebuilding = False
 
@@ -133,28 +133,27 @@ class HybridRetriever:
         return _Lexical(version, bm25, chunks, by_source, {chunk.id: chunk for chunk in chunks})
 
     def _swap(self, side: _Lexical) -> None:
-        self._bm25, self._chunks, self._by_source, self._by_id = (
-            side.bm25,
-            side.chunks,
-            side.by_source,
-            side.by_id,
-        )
-        self._version = side.version
+        """Install a build unless a newer one is in place (a forced refresh may have overtaken it)."""
+        if self._side is None or side.version >= self._side.version:
+            self._side = side
+
+    def _current(self) -> _Lexical:
+        self.refresh()
+        side = self._side
+        assert side is not None
+        return side
 
     def bm25(self, query: str, language: Language, k: int) -> list[tuple[Chunk, float]]:
         """BM25 alone."""
-        self.refresh()
-        assert self._bm25 is not None
-        chunks = self._chunks
-        return [(chunks[i], score) for i, score in self._bm25.search(query, language, k)]
+        side = self._current()
+        return [(side.chunks[i], score) for i, score in side.bm25.search(query, language, k)]
 
     def retrieve(
         self, query: str, k: int = 5, mode: Mode = "hybrid", language: Language | None = None
     ) -> Retrieval:
         """The k best passages for `query`, best first."""
         language = language or detect_language(query)
-        self.refresh()
-        if not self._chunks:
+        if not self._current().chunks:
             raise IndexEmptyError("the index is empty: run `clusterbridge ingest --docs DIR` first")
         dense = self.index.dense_search(query, CANDIDATES) if mode != "bm25" else []
         lexical = self.bm25(query, language, CANDIDATES) if mode != "dense" else []
@@ -174,13 +173,14 @@ class HybridRetriever:
         """The passages next to the retrieved ones in their documents (up to `radius` on each side),
         each with the rank of the retrieved passage it neighbours: an answer often sits one passage
         away from the passage that matched the question best."""
+        side = self._current()
         taken = {hit.chunk_id for hit in hits}
         out: list[tuple[Hit, int]] = []
         for rank, hit in enumerate(hits):
-            chunk = self._by_id.get(hit.chunk_id)
+            chunk = side.by_id.get(hit.chunk_id)
             if chunk is None:
                 continue
-            for other in self._by_source.get(chunk.source, []):
+            for other in side.by_source.get(chunk.source, []):
                 if other.id not in taken and 0 < abs(other.position - chunk.position) <= radius:
                     taken.add(other.id)
                     out.append((_hit(other, 0.0), rank))
@@ -189,11 +189,11 @@ class HybridRetriever:
     def evidence(self, query: str, chunk: Chunk, language: Language) -> float:
         """The IDF-weighted share of the question's terms found in a passage (stemmed in either
         language; long stems also match inside German compounds)."""
-        assert self._bm25 is not None
+        bm25 = self._current().bm25
         found = passage_terms(chunk.text)
         total = matched = 0.0
         for term_set in query_terms(query, language):
-            weight = max(self._bm25.idf(t) for t in term_set)
+            weight = max(bm25.idf(t) for t in term_set)
             total += weight
             if any(term_matches(t, found) for t in term_set):
                 matched += weight

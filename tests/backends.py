@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ STARTUP_SECONDS = 60.0
 
 # PostgreSQL schemas made for data dirs during this run, dropped at its end (`drop_schemas`).
 SCHEMAS: set[str] = set()
+# Names of databases and schemas carry the run's token (children inherit it): two runs that share a
+# PostgreSQL server never use or drop each other's.
+RUN = os.environ.setdefault("CLUSTERBRIDGE_TEST_RUN_ID", uuid.uuid4().hex[:6])
 
 
 def chroma_executable() -> str | None:
@@ -57,6 +61,16 @@ def heartbeat(port: int) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the thread that started it ends (start it from the main
+    thread: then when a killed test run ends)."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class ChromaServer:
     """A `chroma run` process on loopback with its data in `folder` (kept when it stops), or in a
     temporary folder (removed when it stops). Also used by bench/scale.py."""
@@ -74,12 +88,15 @@ class ChromaServer:
             [executable, "run", "--path", str(self.path / "data"), "--host", HOST, "--port", str(self.port)],
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + STARTUP_SECONDS
         while not heartbeat(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.log.flush()
+                tail = (self.path / "server.log").read_text(errors="replace")[-800:]
                 self.stop()
-                raise RuntimeError(f"the Chroma server did not start; see {self.log.name}")
+                raise RuntimeError(f"the Chroma server did not start; its log ends:\n{tail}")
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -112,7 +129,7 @@ def chroma_port() -> int:
 
 
 def _name(data_dir: Path) -> str:
-    return "cb_" + hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return f"cb_{RUN}_" + hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:12]
 
 
 def backend_values(data_dir: Path, given: dict[str, Any]) -> dict[str, Any]:
@@ -167,17 +184,24 @@ def copy_index(source: Any, target: Any) -> None:
 
 
 async def drop_schemas() -> None:
-    """Drop the PostgreSQL schemas this run made."""
+    """Drop the PostgreSQL schemas this run made, each in its own transaction; one that cannot be
+    dropped (a lock held elsewhere) is reported, not waited for."""
     if not SCHEMAS:
         return
+    import warnings
+
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(PG_URL)
     try:
-        async with engine.begin() as conn:
-            for schema in sorted(SCHEMAS):
-                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        for schema in sorted(SCHEMAS):
+            try:
+                async with engine.begin() as conn:
+                    await conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            except Exception as exc:
+                warnings.warn(f"test schema {schema} not dropped: {exc}", stacklevel=1)
     finally:
         await engine.dispose()
     SCHEMAS.clear()

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from ingest.pipeline import run_ingest
 from knowledge.config import Settings
-from tests.backends import BACKEND, PG_URL, copy_index, drop_schemas
+from tests.backends import BACKEND, PG_URL, chroma_port, copy_index, drop_schemas
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import pg_unreachable, settings_for
 
@@ -37,6 +37,16 @@ def pytest_report_header() -> str:
 
 
 SHOWN_PG_URL = make_url(PG_URL).render_as_string(hide_password=True)
+
+
+def pytest_configure() -> None:
+    """The scale-out run starts its Chroma server here, in the main process, before any test (its
+    children inherit the port); a server that does not start ends the run with its log."""
+    if BACKEND == "scale-out":
+        try:
+            chroma_port()
+        except RuntimeError as exc:
+            pytest.exit(f"scale-out run: {exc}", returncode=1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

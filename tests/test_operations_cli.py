@@ -173,6 +173,8 @@ async def test_copy_state_moves_the_embedded_sqlite_state_to_postgresql(
         code, _, err = await run_cli(*command, **old)
         assert code == 0, err
     new = {"DATABASE_URL": pg_database, "CLUSTERBRIDGE_DATA_DIR": str(tmp_path)}
+    code, _, err = await run_cli("migrate", **new)  # as the README says (and compose does at start)
+    assert code == 0, err
     code, out, err = await run_cli("copy-state", "--from", str(sqlite_file), **new)
     assert code == 0, err
     assert out.startswith("copied ") and "events 1" in out and "broadcasts 1" in out

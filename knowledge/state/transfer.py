@@ -9,7 +9,9 @@ belong to the processes of the old set-up.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, insert, select, text
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,8 +28,11 @@ def copied_tables() -> list[Table]:
     return [table for table in Base.metadata.sorted_tables if table.name not in SKIPPED]
 
 
-async def _rows(conn: AsyncConnection, table: Table) -> int:
-    return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+def _data(table: Table) -> Any:
+    """The rows that make a table "not empty": all of them, except the audit log's `migrate` entries
+    (`clusterbridge migrate`, which compose runs before every start, writes one into a new database)."""
+    query = select(func.count()).select_from(table)
+    return query.where(table.c.action != "migrate") if table.name == "audit_log" else query
 
 
 async def copy_state(source: StateStore, target: StateStore) -> dict[str, int]:
@@ -35,7 +40,7 @@ async def copy_state(source: StateStore, target: StateStore) -> dict[str, int]:
     tables = copied_tables()
     try:
         async with target.engine.connect() as conn:
-            filled = [table.name for table in tables if await _rows(conn, table)]
+            filled = [table.name for table in tables if (await conn.execute(_data(table))).scalar_one()]
         if filled:
             raise StateError(
                 f"the target database already holds data (in {', '.join(filled[:3])}): "
@@ -43,17 +48,26 @@ async def copy_state(source: StateStore, target: StateStore) -> dict[str, int]:
             )
         copied: dict[str, int] = {}
         async with source.engine.connect() as reader, target.engine.begin() as writer:
+            await writer.execute(delete(Base.metadata.tables["audit_log"]))  # the migrate entries
             for table in tables:
-                copied[table.name] = 0
-                result = await reader.stream(select(table))
-                async for batch in result.mappings().partitions(BATCH):
-                    await writer.execute(insert(table), [dict(row) for row in batch])
-                    copied[table.name] += len(batch)
+                copied[table.name] = await _copy_table(reader, writer, table)
             if target.dialect == "postgresql":
                 await _advance_sequences(writer, tables)
     except SQLAlchemyError as exc:
         raise StateError(f"copying the state failed, nothing was copied: {reason(exc)}") from exc
     return copied
+
+
+async def _copy_table(reader: AsyncConnection, writer: AsyncConnection, table: Table) -> int:
+    rows = 0
+    try:
+        result = await reader.stream(select(table))
+        async for batch in result.mappings().partitions(BATCH):
+            await writer.execute(insert(table), [dict(row) for row in batch])
+            rows += len(batch)
+    except SQLAlchemyError as exc:
+        raise StateError(f"copying table {table.name} failed, nothing was copied: {reason(exc)}") from exc
+    return rows
 
 
 async def _advance_sequences(conn: AsyncConnection, tables: list[Table]) -> None:
