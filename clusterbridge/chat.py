@@ -107,13 +107,13 @@ async def _chat(settings: Settings, service: QAService, state: ChatState) -> int
             continue
         language = detect_language(question)
         if question.startswith("/contacts") or is_contact_request(question):  # people, not documents
-            suggestions = await contacts_answer(settings, question, language, await state.contact_desk())
+            suggestions = await contacts_answer(await state.contact_desk(), question, language)
             if suggestions is not None:
                 print(suggestions)
                 continue
         answer: Answer | None = None
-        if is_event_question(question):
-            answer = await events_answer(settings, question, language, await state.open_store())
+        if is_event_question(question) and (store := await state.open_store()) is not None:
+            answer = await events_answer(settings, question, language, store)
         if answer is not None:  # event questions: from the events themselves
             print(format_answer(answer))
             continue

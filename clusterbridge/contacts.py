@@ -15,7 +15,6 @@ from knowledge.contact_desk import ContactDesk
 from knowledge.contacts import ProfileIndex, Suggestions
 from knowledge.errors import ClusterBridgeError
 from knowledge.models import Language
-from knowledge.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +64,17 @@ def run_contacts(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def contacts_answer(
-    settings: Settings, request: str, language: Language, desk: ContactDesk | None = None
-) -> str | None:
+async def contacts_answer(desk: ContactDesk | None, request: str, language: Language) -> str | None:
     """`chat`: suggestions for a request in words (`/contacts TEXT` or a question for people), as
-    text; None when nobody fits or the state cannot be read (then the documents answer). `desk`:
-    an open one to use."""
+    text; None when nobody fits or there is no desk (the state or the profiles cannot be read: then
+    the documents answer)."""
     request = request.removeprefix("/contacts").strip()
     if not request:
         return text(language, "contacts.ask_in_words")
+    if desk is None:
+        return None
     try:
-        if desk is not None:
-            found = await desk.suggest(query=request, language=language)
-        else:
-            async with await StateStore.for_settings(settings) as store:
-                opened = ContactDesk(settings, store, ProfileIndex.from_settings(settings))
-                found = await opened.suggest(query=request, language=language)
+        found = await desk.suggest(query=request, language=language)
     except ClusterBridgeError as exc:
         log.warning("contacts not consulted (%s); answering from the documents", exc)
         return None

@@ -145,25 +145,25 @@ class HybridRetriever:
 
     def bm25(self, query: str, language: Language, k: int) -> list[tuple[Chunk, float]]:
         """BM25 alone."""
-        side = self._current()
-        return [(side.chunks[i], score) for i, score in side.bm25.search(query, language, k)]
+        return _lexical(self._current(), query, language, k)
 
     def retrieve(
         self, query: str, k: int = 5, mode: Mode = "hybrid", language: Language | None = None
     ) -> Retrieval:
         """The k best passages for `query`, best first."""
         language = language or detect_language(query)
-        if not self._current().chunks:
+        side = self._current()  # one build for the whole question, also while a new one is swapped in
+        if not side.chunks:
             raise IndexEmptyError("the index is empty: run `clusterbridge ingest --docs DIR` first")
         dense = self.index.dense_search(query, CANDIDATES) if mode != "bm25" else []
-        lexical = self.bm25(query, language, CANDIDATES) if mode != "dense" else []
+        lexical = _lexical(side, query, language, CANDIDATES) if mode != "dense" else []
         top_similarity = dense[0][1] if dense else 0.0
         if mode == "dense":
             ranked = [(chunk, score) for chunk, score in dense]
         elif mode == "bm25":
             ranked = lexical
         else:
-            ranked = self._fuse(dense, lexical, query, language)
+            ranked = _fuse(dense, lexical, _term_weights(side.bm25, query, language))
         hits = [_hit(chunk, score) for chunk, score in diversify(ranked, k)]
         # BM25 alone has no calibrated similarity: it is confident when it matched anything.
         threshold = 0.0 if mode == "bm25" else self.min_similarity
@@ -186,43 +186,45 @@ class HybridRetriever:
                     out.append((_hit(other, 0.0), rank))
         return out
 
-    def evidence(self, query: str, chunk: Chunk, language: Language) -> float:
-        """The IDF-weighted share of the question's terms found in a passage (stemmed in either
-        language; long stems also match inside German compounds)."""
-        bm25 = self._current().bm25
-        found = passage_terms(chunk.text)
-        total = matched = 0.0
-        for term_set in query_terms(query, language):
-            weight = max(bm25.idf(t) for t in term_set)
-            total += weight
-            if any(term_matches(t, found) for t in term_set):
-                matched += weight
-        return matched / total if total else 0.0
 
-    def _fuse(
-        self,
-        dense: list[tuple[Chunk, float]],
-        lexical: list[tuple[Chunk, float]],
-        query: str,
-        language: Language,
-    ) -> list[tuple[Chunk, float]]:
-        """Dense similarity plus a bonus for the passage's evidence (the share of the question's
-        terms it contains) and, scaled by that evidence, its normalised BM25 score."""
-        similarity = {chunk.id: score for chunk, score in dense}
-        floor = min(similarity.values(), default=0.0)
-        top_bm25 = max((score for _, score in lexical), default=0.0) or 1.0
-        bm25 = {chunk.id: score / top_bm25 for chunk, score in lexical}
-        chunks = {chunk.id: chunk for chunk, _ in [*dense, *lexical]}
-        scores: dict[str, float] = {}
-        for cid, chunk in chunks.items():
-            evidence = self.evidence(query, chunk, language) ** EVIDENCE_POWER
-            scores[cid] = (
-                similarity.get(cid, floor)
-                + EVIDENCE_WEIGHT * evidence
-                + BM25_WEIGHT * evidence * bm25.get(cid, 0.0)
-            )
-        order = sorted(scores, key=lambda cid: -scores[cid])
-        return [(chunks[cid], scores[cid]) for cid in order]
+def _lexical(side: _Lexical, query: str, language: Language, k: int) -> list[tuple[Chunk, float]]:
+    return [(side.chunks[i], score) for i, score in side.bm25.search(query, language, k)]
+
+
+def _term_weights(bm25: BM25Index, query: str, language: Language) -> list[tuple[frozenset[str], float]]:
+    """The question's terms (stems in either language) with their IDF, computed once per question."""
+    return [(terms, max(bm25.idf(t) for t in terms)) for terms in query_terms(query, language)]
+
+
+def evidence(weights: Sequence[tuple[frozenset[str], float]], chunk: Chunk) -> float:
+    """The IDF-weighted share of the question's terms found in a passage (stemmed in either
+    language; long stems also match inside German compounds)."""
+    found = passage_terms(chunk.text)
+    total = sum(weight for _, weight in weights)
+    matched = sum(weight for terms, weight in weights if any(term_matches(t, found) for t in terms))
+    return matched / total if total else 0.0
+
+
+def _fuse(
+    dense: list[tuple[Chunk, float]],
+    lexical: list[tuple[Chunk, float]],
+    weights: Sequence[tuple[frozenset[str], float]],
+) -> list[tuple[Chunk, float]]:
+    """Dense similarity plus a bonus for the passage's evidence (the share of the question's
+    terms it contains) and, scaled by that evidence, its normalised BM25 score."""
+    similarity = {chunk.id: score for chunk, score in dense}
+    floor = min(similarity.values(), default=0.0)
+    top_bm25 = max((score for _, score in lexical), default=0.0) or 1.0
+    bm25 = {chunk.id: score / top_bm25 for chunk, score in lexical}
+    chunks = {chunk.id: chunk for chunk, _ in [*dense, *lexical]}
+    scores: dict[str, float] = {}
+    for cid, chunk in chunks.items():
+        share = evidence(weights, chunk) ** EVIDENCE_POWER
+        scores[cid] = (
+            similarity.get(cid, floor) + EVIDENCE_WEIGHT * share + BM25_WEIGHT * share * bm25.get(cid, 0.0)
+        )
+    order = sorted(scores, key=lambda cid: -scores[cid])
+    return [(chunks[cid], scores[cid]) for cid in order]
 
 
 def diversify(
