@@ -17,6 +17,7 @@ DOCS = HERE / "docs"
 QUESTIONS = HERE / "questions.yaml"
 KINDS = ("same-language", "cross-language", "two-docs", "trap", "unanswerable")
 ANSWERABLE = ("same-language", "cross-language", "two-docs")
+SPLITS = ("tune", "test", "fresh")
 _PLAIN = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "–": "-"})
 _EN = frozenset(
     [
@@ -101,7 +102,7 @@ def problems() -> tuple[list[str], list[dict], dict[str, str]]:
     found += [f"{qid}: duplicate id" for qid, n in ids.items() if n > 1]
     for q in questions:
         qid, kind, sources = q["id"], q["kind"], q["sources"]
-        if kind not in KINDS or q["lang"] not in ("de", "en") or q["split"] not in ("tune", "test"):
+        if kind not in KINDS or q["lang"] not in ("de", "en") or q["split"] not in SPLITS:
             found.append(f"{qid}: bad kind, lang or split")
             continue
         if (kind in ANSWERABLE) != bool(sources):
@@ -132,16 +133,16 @@ def main() -> int:
     doc_langs = Counter(languages.values())
     print(f"{len(languages)} documents: {doc_langs['de']} German, {doc_langs['en']} English")
     print(f"{len(questions)} questions")
-    print(f"{'kind':<16}{'lang':>6}{'docs':>8}{'tune':>6}{'test':>6}")
+    print(f"{'kind':<16}{'lang':>6}{'docs':>8}" + "".join(f"{s:>7}" for s in SPLITS))
     rows: Counter[tuple[str, str, str, str]] = Counter()
     for q in questions:
         docs = "+".join(sorted({languages[s] for s in q["sources"]})) or "-"
         rows[(q["kind"], q["lang"], docs, q["split"])] += 1
     for kind, lang, docs in sorted({(k, la, d) for k, la, d, _ in rows}, key=lambda r: KINDS.index(r[0])):
-        tune, test = rows[(kind, lang, docs, "tune")], rows[(kind, lang, docs, "test")]
-        print(f"{kind:<16}{lang:>6}{docs:>8}{tune:>6}{test:>6}")
+        counts = "".join(f"{rows[(kind, lang, docs, s)]:>7}" for s in SPLITS)
+        print(f"{kind:<16}{lang:>6}{docs:>8}{counts}")
     splits = Counter(q["split"] for q in questions)
-    print(f"{'total':<30}{splits['tune']:>6}{splits['test']:>6}")
+    print(f"{'total':<30}" + "".join(f"{splits[s]:>7}" for s in SPLITS))
     return 0
 
 
