@@ -170,12 +170,18 @@ class SentenceVectors:
         return out
 
 
-def closest_sentences(ranked: Sequence[Candidate], n: int = EXTRACTIVE_SENTENCES) -> list[str]:
+def closest_sentences(ranked: Sequence[Candidate], n: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
     """The n sentences most similar to the question by the local model (the best quotes when no
     similarity is known)."""
     if any(c.similarity is not None for c in ranked):
         ranked = sorted(ranked, key=lambda c: -(c.similarity if c.similarity is not None else -1.0))
-    return [c.text for c in ranked[:n]]
+    return list(ranked[:n])
+
+
+def evidence_pool(ranked: Sequence[Candidate], n: int) -> list[Candidate]:
+    """The n closest sentences and the n best quotes (which favour the asked kind of answer), once each."""
+    pool = {id(c): c for c in [*closest_sentences(ranked, n), *ranked[:n]]}
+    return list(pool.values())
 
 
 def best_similarity(ranked: Sequence[Candidate]) -> float | None:

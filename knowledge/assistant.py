@@ -20,6 +20,7 @@ from knowledge.answer import (
     best_similarity,
     cited_sources,
     closest_sentences,
+    evidence_pool,
     extractive_answer,
     hold_back_no_answer,
     llm_messages,
@@ -29,7 +30,7 @@ from knowledge.answer import (
 from knowledge.config import Settings
 from knowledge.embeddings import make_embeddings
 from knowledge.errors import EmbeddingError
-from knowledge.evidence import missing_evidence
+from knowledge.evidence import FOCUS_SENTENCES, missing_evidence
 from knowledge.index import VectorIndex, chroma_client
 from knowledge.models import Answer, Hit, Language, Turn
 from knowledge.retrieval import HybridRetriever, Mode, Retrieval
@@ -217,7 +218,7 @@ class Assistant:
         # model may still answer NO_ANSWER.
         ranked = await asyncio.to_thread(self._ranked, question, retrieval, language)
         if not retrieval.confident(best_similarity(ranked)) or missing_evidence(
-            question, retrieval.hits, closest_sentences(ranked)
+            question, retrieval.hits, closest_sentences(ranked), evidence_pool(ranked, FOCUS_SENTENCES)
         ):
             abstained = self._abstain(retrieval, language, "llm" if self.llm else "extractive")
             return Prepared(language, retrieval, abstained, ranked)

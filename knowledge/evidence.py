@@ -13,12 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from knowledge.asked import COUNT, counted, near, priced
 from knowledge.models import Hit
+from knowledge.places import missing_places, places_named
 from knowledge.text import words
 
-# How many of the sentences closest to the question must hold the asked kind of answer.
+# How many of the sentences closest to the question must hold the asked kind of answer; how many may
+# hold the asked count or amount next to the asked thing.
 CLOSEST_SENTENCES = 3
+FOCUS_SENTENCES = 5
 MAX_PASSAGES = 5
 
 _AMOUNT = r"\d[\d.,']*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|million|mrd\b|mrd\.|milliarden|billion|chf|franken|francs|dollar)"
@@ -40,7 +45,8 @@ ANSWER_TYPES = (
         re.compile(
             r"mitgliedsbeitr|jahresbeitr|beitragshöhe|gebühr|kosten|kostet|preisgeld|budget|fördergeld|fördersumme|"
             r"wie viel geld|wie viele euro|how much (?:money|does|did|is|was|will)|\bcosts?\b|\bfees?\b|"
-            r"prize money|\bprice\b",
+            r"prize money|\bprice\b|turnover|revenue|umsatz|umsätze|\brent\b|\bmiete|salar|gehalt|gehälter|"
+            r"preisgeld|dotiert",
             re.IGNORECASE,
         ),
         re.compile(f"{_AMOUNT}|{_CURRENCY_FIRST}", re.IGNORECASE),
@@ -62,6 +68,7 @@ ANSWER_TYPES = (
     ),
 )
 
+MONEY = ANSWER_TYPES[0]
 
 # A role the question asks about (who holds it) must be named in the passages, in either language:
 # (how the question names it, how a passage may name it).
@@ -82,49 +89,11 @@ ROLES = tuple(
         ),
     )
 )
-# Places a question may be about, with their names in either language: a place the question names must
-# be named in the passages (a question about Tyrol is not answered by passages about Styria).
-PLACES = (  # the more specific places first: "Upper Austria" is not a question about Austria
-    ("südtirol", "south tyrol"),
-    ("tirol", "tyrol"),
-    ("vorarlberg",),
-    ("salzburg",),
-    ("kärnten", "carinthia"),
-    ("steiermark", "styria", "steirisch", "styrian"),
-    ("niederösterreich", "lower austria"),
-    ("oberösterreich", "upper austria", "oberösterreichisch"),
-    ("burgenland",),
-    ("wien", "vienna", "wiener", "viennese"),
-    ("österreich", "austria"),
-    ("schweiz", "switzerland", "swiss", "schweizer"),
-    ("bayern", "bavaria", "bayerisch", "bavarian"),
-    ("münchen", "munich", "münchner"),
-    ("nürnberg", "nuremberg", "nürnberger"),
-    ("sachsen", "saxony", "sächsisch"),
-    ("thüringen", "thuringia"),
-    ("hessen", "hesse"),
-    ("pfalz", "palatinate"),
-    ("saarland",),
-    ("köln", "cologne"),
-    ("luxemburg", "luxembourg"),
-    ("liechtenstein",),
-    ("zürich", "zurich"),
-    ("genf", "geneva"),
-)
-
-
-# For ranking quotes only (too common in passages to be evidence): a date for "when", a count for "how many".
+# For ranking quotes only (too common in passages to be evidence): a date for "when".
 _DATE_ASKED = re.compile(r"\bwann\b|\bwhen\b|which year|what year|welchem jahr|founding date", re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|"
     r"november|dezember|january|february|march|june|july|october|december)\b",
-    re.IGNORECASE,
-)
-_COUNT_ASKED = re.compile(r"wie viele|wie vielen|how many", re.IGNORECASE)
-_COUNT = re.compile(
-    r"\b(?!(?:19|20)\d\d\b)\d[\d.,]*\b|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|"
-    r"zwanzig|dreißig|hundert|dutzend|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|thirty|hundred|dozen)\b",
     re.IGNORECASE,
 )
 
@@ -136,8 +105,14 @@ def answer_patterns(question: str) -> list[re.Pattern[str]]:
     patterns += [named for asked, named in ROLES if asked.search(question)]
     if _DATE_ASKED.search(question):
         patterns.append(_DATE)
-    if _COUNT_ASKED.search(question):
-        patterns.append(_COUNT)
+    focus = counted(question)
+    if focus is not None:
+        patterns.append(COUNT)
+        if focus.concept is not None:  # a count of the asked thing
+            patterns.append(near(COUNT, focus.concept.pattern))
+    kind = priced(question) if MONEY.asked.search(question) else None
+    if kind is not None:  # an amount of the asked kind
+        patterns.append(near(MONEY.answer, kind.pattern, between=6))
     return patterns
 
 
@@ -164,32 +139,104 @@ def missing_roles(question: str, text: str) -> list[str]:
     return [asked.pattern for asked, named in ROLES if asked.search(question) and not named.search(text)]
 
 
-def _names(text: str, forms: Sequence[str]) -> bool:
-    return any(re.search(rf"\b{re.escape(form)}", text) for form in forms)
+# Acronyms and legal forms that are not the name of what a question is about.
+_COMMON_CAPS = frozenset(
+    {"ag", "ai", "ceo", "cfo", "cto", "eu", "f&e", "gmbh", "ggmbh", "hr", "id", "it", "kg", "ki", "kmu"}
+    | {"mba", "mint", "phd", "pr", "r&d", "sme", "smes", "uk", "un", "usa"}
+)
+_CAPS_TOKEN = re.compile(r"(?<![\w.])[^\W_][\w.&'’]*")
 
 
-def missing_places(question: str, text: str) -> list[str]:
-    """Places the question names that the passages do not (in either language)."""
-    asked = question.lower()
-    missing = []
-    for forms in PLACES:
-        if _names(asked, forms):
-            if not _names(text, forms):
-                missing.append(forms[0])
-            asked = re.sub("|".join(rf"\b{re.escape(form)}\w*" for form in forms), " ", asked)
-    return missing
+def names(question: str) -> list[str]:
+    """The names a question uses that look like nothing but a name: acronyms and camel case ("HOLM",
+    "BioRegio", "H2.B"), each part of a hyphenated word on its own ("Cyber-Valley" is not one)."""
+    found = []
+    for token in _CAPS_TOKEN.findall(question):
+        for part in re.split(r"[-/]", re.sub(r"['’]s$", "", token.rstrip(".'’"))):
+            capitals = sum(ch.isupper() for ch in part)
+            if (capitals >= 2 or (capitals and any(ch.isdigit() for ch in part))) and (
+                part.lower() not in _COMMON_CAPS
+            ):
+                found.append(part)
+    return list(dict.fromkeys(found))
 
 
-def missing_evidence(question: str, hits: Sequence[Hit], closest: Sequence[str]) -> list[str]:
-    """Why the passages do not hold the asked fact (empty when nothing is missing): numbers the
-    question names that no passage contains, and asked kinds of fact absent from the closest
-    sentences."""
+def missing_names(question: str, text: str) -> list[str]:
+    """Names the question uses (acronyms, camel case) that the (lower-cased) passages never use."""
+    return [name for name in names(question) if not _uses(text, name)]
+
+
+class Quoted(Protocol):
+    """A sentence of a passage (knowledge.answer.Candidate is one)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def hit(self) -> Hit: ...
+
+
+def _uses(lowered: str, name: str) -> bool:
+    """True when the lower-cased text uses the name at the start of a word ("STERN" is not in "western")."""
+    return re.search(rf"(?<![^\W_]){re.escape(name.lower())}", lowered) is not None
+
+
+def about_asked(question: str, sentence: Quoted) -> bool:
+    """True when the sentence's passage is about what the question names (one of its acronyms or
+    places; a country also by a place in it), or the question names nothing: "How many employees
+    does BioRegio STERN have?" is not answered by a count of employees in Vienna."""
+    wanted = names(question)
+    places = places_named(question)
+    if not wanted and not places:
+        return True
+    passage = f"{sentence.hit.title} {sentence.hit.text}"
+    lowered = passage.lower()
+    return any(_uses(lowered, name) for name in wanted) or (
+        bool(places) and not missing_places(question, [passage], every=False)
+    )
+
+
+def missing_count(question: str, pool: Sequence[Quoted]) -> list[str]:
+    """For a "how many" question: no sentence of the pool holds a count of the asked thing, in a
+    passage about what the question names."""
+    focus = counted(question)
+    if focus is None or any(focus.counted_in(s.text) and about_asked(question, s) for s in pool):
+        return []
+    return [f"count of {focus.label}"]
+
+
+def missing_amount(question: str, pool: Sequence[Quoted]) -> list[str]:
+    """For a question after a named kind of amount (a fee, the turnover, the rent): no sentence of the
+    pool holds an amount of that kind, in a passage about what the question names."""
+    kind = priced(question) if MONEY.asked.search(question) else None
+    if kind is None or any(
+        near(MONEY.answer, kind.pattern, between=6).search(s.text) and about_asked(question, s) for s in pool
+    ):
+        return []
+    return [f"amount of {kind.name}"]
+
+
+def missing_evidence(
+    question: str, hits: Sequence[Hit], closest: Sequence[Quoted], pool: Sequence[Quoted] = ()
+) -> list[str]:
+    """Why the passages do not hold the asked fact (empty when nothing is missing).
+
+    `closest` are the sentences most similar to the question, best first; `pool` the sentences that
+    may hold an asked count or amount (the closest and the best quotes). Missing are: numbers the
+    question names that no passage contains; the asked kind of fact (money, a phone number, ...) in
+    the closest sentences; a count or amount of the asked thing in the pool; a role, a place or a
+    name the question asks about in the passages."""
     if not hits:
         return ["passages"]
-    text = " ".join(f"{hit.title} {hit.text}" for hit in hits[:MAX_PASSAGES]).lower()
+    passages = [f"{hit.title} {hit.text}" for hit in hits[:MAX_PASSAGES]]
+    text = " ".join(passages).lower()
+    pool = pool or closest
     return [
         *missing_numbers(question, hits),
-        *missing_types(question, closest[:CLOSEST_SENTENCES]),
+        *missing_types(question, [s.text for s in pool if about_asked(question, s)]),
+        *missing_count(question, pool),
+        *missing_amount(question, pool),
         *missing_roles(question, text),
-        *missing_places(question, text),
+        *missing_places(question, passages),
+        *missing_names(question, text),
     ]

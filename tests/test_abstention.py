@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.answer import Candidate
 from knowledge.assistant import Assistant
 from knowledge.config import Settings
-from knowledge.evidence import missing_evidence, missing_places, missing_roles, missing_types
+from knowledge.evidence import (
+    about_asked,
+    missing_amount,
+    missing_count,
+    missing_evidence,
+    missing_names,
+    missing_roles,
+    missing_types,
+)
 from knowledge.models import Hit
+from knowledge.places import missing_places
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +76,73 @@ def test_roles_and_places_must_be_named_in_the_passages() -> None:
     assert missing_roles("Wer ist heute Clustermanager des Kunststoff-Clusters?", text) == []
     assert missing_roles("Who chairs the board?", text)
     assert missing_roles("Who chairs the board?", "vorstandsvorsitzender ist dr. joachim wicke.") == []
-    assert missing_places("Which cluster is in Upper Austria?", text) == []
-    assert missing_places("Welches Netzwerk unterstützt die Holzindustrie in Tirol?", text) == ["tirol"]
-    assert missing_places("How big is life science in Vienna?", "die life-science-branche in wien ...") == []
+    assert missing_places("Which cluster is in Upper Austria?", [text]) == []
+    assert missing_places("Welches Netzwerk unterstützt die Holzindustrie in Tirol?", [text]) == ["Tirol"]
+    assert (
+        missing_places("How big is life science in Vienna?", ["Die Life-Science-Branche in Wien ..."]) == []
+    )
+
+
+def _sentence(text: str, passage: str | None = None, title: str = "Cluster") -> Candidate:
+    return Candidate(text, _hit(passage or text, title), 0, 0, 0.0, 0.9, 1.0)
 
 
 def test_missing_evidence_combines_the_checks() -> None:
     hits = [_hit("Die Cluster-Offensive Bayern wurde 2006 ins Leben gerufen.", "Cluster-Offensive Bayern")]
-    closest = [hits[0].text]
+    closest = [_sentence(hits[0].text)]
     assert missing_evidence("Seit wann gibt es die Cluster-Offensive in Bavaria?", hits, closest) == []
     assert missing_evidence("Was kostete die Cluster-Offensive 2007?", hits, closest) == ["2007", "money"]
     assert missing_evidence("Anything?", [], []) == ["passages"]
+    assert missing_evidence("Who runs the Cluster-Offensive in Toulouse?", hits, closest) == ["Toulouse"]
+
+
+def test_a_count_must_count_the_asked_thing() -> None:
+    members = [_sentence("Mit 240 Gästen feierte der Cluster; heute hat er 185 Mitglieder.")]
+    assert missing_count("Wie viele Beschäftigte hat die Clustermanagement GmbH?", members) == [
+        "count of employees"
+    ]
+    assert missing_count("How many members does the cluster have?", members) == []
+    assert missing_count("How many guests came to the party?", members) == []
+    jobs = [_sentence("Allein dort sind rund 600 direkte Arbeitsplätze entstanden.")]
+    assert missing_count("Wie viele Jobs sind dort entstanden?", jobs) == []
+    # an amount of money counts nothing
+    money = [_sentence("Each province provided 750,000 euros of start-up financing.")]
+    assert missing_count("How many start-ups have been founded?", money) == ["count of start-ups"]
+    assert missing_count("Was macht der Cluster?", members) == []
+
+
+def test_an_amount_must_be_of_the_asked_kind() -> None:
+    funding = [_sentence("Der Bund fördert den Cluster mit bis zu 40 Millionen Euro.")]
+    assert missing_amount("Wie hoch ist der jährliche Mitgliedsbeitrag?", funding) == ["amount of fee"]
+    assert missing_amount("What is the members' combined turnover?", funding) == ["amount of turnover"]
+    turnover = [_sentence("Die Mitglieder setzen zusammen 14,2 Milliarden Euro um; der Umsatz wächst.")]
+    assert missing_amount("What is the members' combined turnover?", turnover) == []
+    fee = [_sentence("Der Mitgliedsbeitrag beträgt 500 Euro im Jahr.")]
+    assert missing_amount("Was kostet die Mitgliedschaft, wie hoch ist der Beitrag?", fee) == []
+
+
+def test_the_evidence_must_be_about_what_the_question_names() -> None:
+    vienna = _sentence(
+        "The community counts about 41,000 employees.", "Vienna's life sciences in the western part ..."
+    )
+    stern = _sentence("Die Firma hat 30 Mitarbeiter.", "Die BioRegio STERN Management GmbH in Stuttgart ...")
+    question = "How many employees does BioRegio STERN Management GmbH have?"
+    assert not about_asked(question, vienna)  # "western" is not STERN
+    assert about_asked(question, stern)
+    assert missing_count(question, [vienna]) == ["count of employees"]
+    assert missing_count(question, [vienna, stern]) == []
+    # a country is named by a place in it
+    assert about_asked("How many firms are in Switzerland's parks?", _sentence("200 Firmen.", "In Bern ..."))
+    assert not about_asked(
+        "How many firms are in Switzerland's parks?", _sentence("200 Firmen.", "In Linz ...")
+    )
+
+
+def test_names_must_be_used_in_the_passages() -> None:
+    assert missing_names("What does HOLM rent out?", "das house of logistics & mobility (holm) ...") == []
+    assert missing_names("Who heads BioRegio STERN?", "vienna's western district ...") == [
+        "BioRegio",
+        "STERN",
+    ]
+    # hyphenated German compounds and legal forms are not names
+    assert missing_names("Wer leitet die Cyber-Valley-Forschungsgruppen der GmbH?", "cyber valley") == []

@@ -1,0 +1,177 @@
+"""What a question asks about beyond its topic: the thing it counts, the kind of amount, the names.
+
+A trap question names a topic the documents cover and asks for a fact they do not state ("How many
+employees does the cluster's management company have?" over a document that counts members and
+guests). Its evidence is a sentence that holds the asked kind of answer *about the asked thing*: a
+count next to the employees, an amount next to the fee. The concepts below are the things members ask
+cluster documents to count or price, each named the ways German and English texts name it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.text import ENGLISH_STOP, GERMAN_STOP, passage_terms, query_terms, term_matches, words
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A thing a question may count or price, as a question or a sentence names it (either language)."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+    def named_in(self, text: str) -> bool:
+        """True when the text names the concept."""
+        return bool(self.pattern.search(text))
+
+
+def _concept(name: str, stems: str) -> Concept:
+    return Concept(name, re.compile(rf"(?<![^\W\d_])(?:{stems})", re.IGNORECASE))
+
+
+# Things counted. Each pattern matches at the start of a word (German compounds: at the start of the
+# compound or, for the listed heads, anywhere in it: "Medizintechnikfirmen", "Vollzeitstellen").
+COUNTED = (
+    _concept(
+        "employees",
+        r"employ|staff|workers?\b|workforce|jobs?\b|headcount|people (?:work|are employed)|"
+        r"\w*arbeitsplätze|\w*arbeitsplatz|\w*beschäftigt|mitarbeit|personal\b|\w*stellen\b|fachkräfte|"
+        r"(?:menschen|personen|leute) (?:arbeit|beschäftigt|tätig)|köpfe",
+    ),
+    _concept("members", r"member|\w*mitglied"),
+    _concept(
+        "companies",
+        r"compan|firms?\b|business|enterprise|\w*unternehm|\w*firmen\b|\w*betriebe?\b|\w*hersteller|"
+        r"manufacturer|supplier|zulieferer|smes?\b|kmu",
+    ),
+    _concept("start-ups", r"start-?ups?|spin-?offs?|\w*gründung|ausgründ|founders?\b|gründer"),
+    _concept("partners", r"\w*partner"),
+    _concept("projects", r"\w*proje[ck]t|vorhaben"),
+    _concept(
+        "participants",
+        r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|delegat|exhibitor|"
+        r"aussteller|people (?:attend|came|took part|participat)",
+    ),
+    _concept(
+        "people",
+        r"people|persons?\b|\w*personen\b|\w*menschen\b|leute|teams?\b|engineer|ingenieur|\w*kräfte|\w*kraft\b|"
+        r"employ|staff|\w*beschäftigt|mitarbeit|"
+        r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|inhabitant|\w*einwohner",
+    ),
+    _concept(
+        "events",
+        r"events?\b|\w*veranstaltung|conference|\w*konferenz|workshop|\w*messen?\b|trade fair|\w*tagung|"
+        r"meetings?\b|\w*treffen",
+    ),
+    _concept(
+        "students", r"student|\w*studierende|doctoral|doktorand|phd|\w*absolvent|graduates?\b|azubi|trainee"
+    ),
+    _concept("researchers", r"researchers?\b|scientist|\w*wissenschaftler|\w*forscher|professor"),
+    _concept("groups", r"\w*groups?\b|\w*gruppen?\b|teams?\b|labs?\b|\w*labore?\b"),
+    _concept("patents", r"\w*patent"),
+    _concept("drugs", r"drugs?\b|medicine|medicament|\w*arzneimittel|\w*medikament|\w*wirkstoff|therap"),
+    _concept("sites", r"\w*sites?\b|locations?\b|\w*standort|campus|\w*niederlassung|branch"),
+    _concept("countries", r"countr|nations?\b|\w*länder\b|\w*staaten\b"),
+    _concept(
+        "institutions",
+        r"institut|\w*hochschul|universit|college|facilit|\w*einrichtung|research (?:centre|center)|"
+        r"\w*zentren\b|\w*zentrum\b|centres?\b|centers?\b",
+    ),
+    _concept("shareholders", r"shareholder|\w*gesellschafter|owners?\b|\w*eigentümer|\w*anteilseigner"),
+    _concept("networks", r"\w*cluster|\w*netzwerk|network|initiative"),
+    _concept("applications", r"application|\w*bewerbung|\w*anträge|\w*antrag"),
+    _concept("products", r"products?\b|\w*produkte?\b|innovation|\w*lösungen|solutions?\b"),
+    _concept("square metres", r"square met|m²|m2\b|quadratmeter|\w*fläche|space\b|floor"),
+)
+
+# Kinds of amount. A question asking for one of these needs an amount next to it; a question asking
+# for money in general ("Wie viel Geld", "What does it cost") needs an amount in the closest sentences.
+PRICED = (
+    _concept("fee", r"fees?\b|\w*beitr[aä]g|\w*gebühr|subscription|dues\b"),
+    _concept("turnover", r"turnover|revenues?\b|\w*umsatz|\w*umsätze|\w*erlös|sales\b|erwirtschaft"),
+    _concept("rent", r"rent\b|rents\b|rental|\w*miete\b|\w*mieten\b|lease|pacht"),
+    _concept("salary", r"salar|\w*gehalt|\w*gehälter|wages?\b|\w*lohn|\w*löhne"),
+    _concept("prize", r"prize|\w*preisgeld|dotiert|endowed"),
+    _concept("profit", r"profits?\b|\w*gewinn|earnings"),
+)
+
+_COUNT_ASKED = re.compile(
+    r"\b(?:how many|wie viele[nrs]?|number of|anzahl (?:der|an|von)|zahl der)\s+(?P<rest>[^?!.;:]*)",
+    re.IGNORECASE,
+)
+# A number that is not a year, or a number word; not an amount of money or a share ("750,000 euros of
+# start-up financing" counts no start-ups).
+COUNT = re.compile(
+    r"(?:(?<![\w.,])(?!(?:19|20)\d\d\b)\d[\d.,']*(?<![.,'])(?![.,']?\d)(?!\w)|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|"
+    r"elf|zwölf|zwanzig|dreißig|hundert|tausend|dutzend|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|twenty|thirty|hundred|thousand|dozen)\w*)"
+    r"(?!\s*(?:%|prozent|percent|per cent|euro|eur\b|€|chf|franken|francs|dollar|\$|mio|millionen|million|"
+    r"mrd|milliarden|billion))",
+    re.IGNORECASE,
+)
+# How many words may stand between a count and the thing it counts.
+NEAR_WORDS = 3
+_FILLER = frozenset(
+    {"member", "mitglieds", "verschiedene", "different", "active", "aktive", "new", "neue", "neuen"}
+)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The thing a question asks to count or price: a known concept, or the question's own word."""
+
+    label: str
+    concept: Concept | None
+    terms: tuple[frozenset[str], ...] = ()
+
+    def counted_in(self, sentence: str) -> bool:
+        """True when the sentence holds a count of the thing (next to the concept's words; for a word
+        that is no concept, anywhere in a sentence with the word)."""
+        if self.concept is not None:
+            return near(COUNT, self.concept.pattern).search(sentence) is not None
+        return COUNT.search(sentence) is not None and self.named_in(sentence)
+
+    def named_in(self, sentence: str) -> bool:
+        """True when the sentence names the thing (the concept's words, or the word's stem)."""
+        if self.concept is not None:
+            return self.concept.named_in(sentence)
+        found = passage_terms(sentence)
+        return any(term_matches(stem, found) for term in self.terms for stem in term)
+
+
+def _focus(rest: str, concepts: Sequence[Concept]) -> Focus | None:
+    """The first of the next few content words that names a concept, else the first content word."""
+    following = words(rest)[:5]
+    for i in range(len(following)):
+        pair = " ".join(following[i : i + 2])
+        for concept in concepts:
+            if concept.pattern.match(pair):
+                return Focus(concept.name, concept)
+    candidates = [w for w in following if w not in GERMAN_STOP and w not in ENGLISH_STOP and not w.isdigit()]
+    content = [w for w in candidates if w not in _FILLER]
+    if not content:
+        return None
+    return Focus(content[0], None, tuple(query_terms(content[0], "de") + query_terms(content[0], "en")))
+
+
+def near(first: re.Pattern[str], second: re.Pattern[str], between: int = NEAR_WORDS) -> re.Pattern[str]:
+    """A pattern that finds the two patterns at most `between` words apart, in either order: "rund
+    600 direkte Arbeitsplätze", "employing close to 20,000 people"."""
+    gap = rf"(?:\W+[\w.,'’-]+){{0,{between}}}?\W+"
+    a, b = first.pattern, second.pattern
+    a, b = rf"(?:{a})[\w'’-]*", rf"(?:{b})[\w'’-]*"  # to the end of the word
+    return re.compile(rf"{a}{gap}{b}|{b}{gap}{a}", re.IGNORECASE)
+
+
+def counted(question: str) -> Focus | None:
+    """What a "how many" question counts, if it is one."""
+    match = _COUNT_ASKED.search(question)
+    return _focus(match["rest"], COUNTED) if match else None
+
+
+def priced(question: str) -> Concept | None:
+    """The kind of amount a question asks for, when it names one (a fee, the turnover, the rent)."""
+    return next((c for c in PRICED if c.named_in(question)), None)
