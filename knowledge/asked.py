@@ -175,3 +175,41 @@ def counted(question: str) -> Focus | None:
 def priced(question: str) -> Concept | None:
     """The kind of amount a question asks for, when it names one (a fee, the turnover, the rent)."""
     return next((c for c in PRICED if c.named_in(question)), None)
+
+
+# Relations a question asks about, and how a sentence that states one reads (either language): the
+# quote ranking favours such sentences ("Who funds BioAlps?" is answered by "financed by seven cantons",
+# not by the sentence that repeats the question's words).
+RELATIONS = tuple(
+    (re.compile(asked, re.IGNORECASE), re.compile(stated, re.IGNORECASE))
+    for asked, stated in (
+        (  # who leads it
+            r"\bwer (?:leitet|führt|managt|steht an der spitze)|\bwho (?:manages|runs|leads|heads|directs|is in charge)|"
+            r"\bleitung\b|\bleads?\b|\bmanages?\b|\bmanaged\b|\bheads?\b",
+            r"\bleit|geleitet|manag|director|\bhead|\bchef|geschäftsführ|vorstand|vorsitz|sprecher|\bführt|\bled\b",
+        ),
+        (  # who pays for it
+            r"finanzier|financ|\bfunds?\b|\bfunded\b|\bpays? for\b|\bpaid for\b|bezahlt|geldgeber|\bfunders?\b|trägt die kosten",
+            r"finanzier|financ|\bfund|förder|\bzahl|\bpaid\b|\bpays\b|getragen|\bträger|geldgeber|zuschuss|\bgrants?\b",
+        ),
+        (  # what it is called
+            r"\bnamen?\b|\bheißt\b|\bcalled\b|bezeichnung|\bnamed\b",
+            r"\bnamen?\b|\bheißt|\bhieß|\bcalled\b|renamed|umbenannt|bezeichn|trägt (?:die|der|das)?\s*\w* ?den namen",
+        ),
+        (  # when it began
+            r"gegründet|gründung|\bfounded\b|\bfounding\b|established|set up|launched|\bstart|startschuss|auftakt|"
+            r"eröffn|\bopened\b|ins leben",
+            r"gegründet|gründung|\bfounded\b|established|set up|launched|\bstart|startschuss|auftakt|eröffn|"
+            r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bentstand",
+        ),
+        (  # who owns it
+            r"wem gehört|who owns|\bowners?\b|eigentümer|gesellschafter|shareholder|\banteile",
+            r"gesellschafter|shareholder|eigentümer|\bowners?\b|\bowned\b|\bhalten\b|\bhold\b|anteil|prozent|percent|%",
+        ),
+    )
+)
+
+
+def stated_relations(question: str) -> list[re.Pattern[str]]:
+    """How sentences that state what the question asks about read (see RELATIONS)."""
+    return [stated for asked, stated in RELATIONS if asked.search(question)]

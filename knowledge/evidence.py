@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from knowledge.asked import COUNT, counted, near, priced
+from knowledge.asked import COUNT, counted, near, priced, stated_relations
 from knowledge.models import Hit
 from knowledge.places import missing_places, places_named
 from knowledge.text import words
@@ -103,6 +103,7 @@ def answer_patterns(question: str) -> list[re.Pattern[str]]:
     name, ...), as far as the question says: the quote ranking favours sentences with them."""
     patterns = [t.answer for t in asked_types(question)]
     patterns += [named for asked, named in ROLES if asked.search(question)]
+    patterns += stated_relations(question)
     if _DATE_ASKED.search(question):
         patterns.append(_DATE)
     focus = counted(question)

@@ -76,6 +76,21 @@ def test_the_first_quote_is_the_sentence_the_model_ranks_best_across_languages()
     assert answering not in next(line for line in plain.splitlines() if line.startswith(">"))
 
 
+def test_quotes_favour_the_sentence_that_states_the_asked_relation_or_count() -> None:
+    restating = "BioAlps is the life sciences network of Western Switzerland."
+    funding = "It is financed by seven cantons and supported by the Confederation."
+    members = "Today the network has 110 members, more than ever before."
+    hits = [hit("a.txt", f"{restating} {funding} {members}")]
+
+    def first_quote(question: str) -> str:
+        text, _ = extractive_answer(question, hits, "en")
+        return next(line for line in text.splitlines() if line.startswith(">"))
+
+    assert funding in first_quote("Which cantons pay for the BioAlps network?")
+    assert members in first_quote("How many members does the BioAlps network have?")
+    assert restating in first_quote("What is BioAlps?")
+
+
 def test_sentences_over_the_budget_get_no_similarity() -> None:
     class Cache:
         def get_many(self, model: str, digests: Sequence[str]) -> dict[str, list[float]]:
