@@ -329,6 +329,9 @@ def _segmenter(language: Language) -> pysbd.Segmenter:
     return pysbd.Segmenter(language=language, clean=False)
 
 
+_BULLET = re.compile(r"\s*[•▪◦●‣]\s+")
+
+
 @lru_cache(maxsize=4096)
 def _split(text: str) -> tuple[str, ...]:
     """Sentences of text, split by pysbd in the text's language (by stop words) within each line."""
@@ -336,8 +339,9 @@ def _split(text: str) -> tuple[str, ...]:
     segmenter = _segmenter(language)
     out: list[str] = []
     for line in text.splitlines():
-        if line.strip():
-            out.extend(part.strip() for part in segmenter.segment(line) if part.strip())
+        for item in _BULLET.split(line):  # a list written inline: "Ziele: • Stärkung … • Erhöhung …"
+            if item.strip():
+                out.extend(part.strip() for part in segmenter.segment(item) if part.strip())
     return tuple(out)
 
 

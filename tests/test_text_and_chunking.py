@@ -57,6 +57,15 @@ def test_sentences_keep_german_abbreviations_and_ordinals(sentence: str) -> None
     assert sentences(f"{sentence} Danach kam mehr.") == [sentence, "Danach kam mehr."]
 
 
+def test_an_inline_bullet_list_is_one_item_per_sentence() -> None:
+    text = "Die Ziele sind: • Stärkung der Zusammenarbeit der Branchen • Erhöhung der Sichtbarkeit des Standorts."
+    assert sentences(text) == [
+        "Die Ziele sind:",
+        "Stärkung der Zusammenarbeit der Branchen",
+        "Erhöhung der Sichtbarkeit des Standorts.",
+    ]
+
+
 def test_chunks_keep_sentences_whole() -> None:
     text = " ".join(f"Satz Nummer {i} handelt von Clustern in Hamburg." for i in range(60))
     chunks = chunk_text(text)
