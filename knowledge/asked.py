@@ -196,11 +196,11 @@ RELATIONS = tuple(
             r"\bnamen?\b|\bheißt\b|\bcalled\b|bezeichnung|\bnamed\b",
             r"\bnamen?\b|\bheißt|\bhieß|\bcalled\b|renamed|umbenannt|bezeichn|trägt (?:die|der|das)?\s*\w* ?den namen",
         ),
-        (  # when it began
+        (  # when it began (STARTED below)
             r"gegründet|gründung|\bfounded\b|\bfounding\b|established|set up|launched|\bstart|startschuss|auftakt|"
             r"eröffn|\bopened\b|ins leben",
             r"gegründet|gründung|\bfounded\b|established|set up|launched|\bstart|startschuss|auftakt|eröffn|"
-            r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bentstand",
+            r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bbegonnen|\bbeginnt|\bentstand|gestartet",
         ),
         (  # who owns it
             r"wem gehört|who owns|\bowners?\b|eigentümer|gesellschafter|shareholder|\banteile",
@@ -213,3 +213,6 @@ RELATIONS = tuple(
 def stated_relations(question: str) -> list[re.Pattern[str]]:
     """How sentences that state what the question asks about read (see RELATIONS)."""
     return [stated for asked, stated in RELATIONS if asked.search(question)]
+
+
+STARTED = RELATIONS[3]  # (asked, stated): a founding, a launch, an opening

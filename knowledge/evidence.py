@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from knowledge.asked import COUNT, counted, near, priced, stated_relations
+from knowledge.asked import COUNT, STARTED, counted, near, priced, stated_relations
 from knowledge.models import Hit
 from knowledge.places import missing_places, places_named
 from knowledge.text import words
@@ -24,6 +24,8 @@ from knowledge.text import words
 # hold the asked count or amount next to the asked thing.
 CLOSEST_SENTENCES = 3
 FOCUS_SENTENCES = 5
+# How many words may stand between a beginning ("gegründet") and its date.
+DATE_WORDS = 10
 MAX_PASSAGES = 5
 
 _AMOUNT = r"\d[\d.,']*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|million|mrd\b|mrd\.|milliarden|billion|chf|franken|francs|dollar)"
@@ -58,6 +60,17 @@ ANSWER_TYPES = (
         re.compile(r"(?:\+\d|\(0|(?<![\w.,])0)[\d /()-]{6,}\d"),
     ),
     AnswerType("email", re.compile(r"e-?mail", re.IGNORECASE), re.compile(r"[\w.+-]+@[\w-]+\.\w")),
+    AnswerType(
+        "address",
+        re.compile(r"(?<!mail-)(?<!mail )(?:adresse|\baddress\b)|anschrift|postal", re.IGNORECASE),
+        # a street and number, or a postcode before a town: "Hafenstraße 7", "20457 Hamburg", "Rue du Lac 3"
+        re.compile(
+            r"\w(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)\s+\d|"
+            r"\b(?:street|road|avenue|lane|square|rue|via|place)\b[^.;]{0,30}\d|\d+[a-z]?,?\s+\w+ (?:street|road|avenue)|"
+            r"\b\d{4,5}\s+(?-i:[A-ZÄÖÜ][a-zäöüß]+)|postfach|p\.\s?o\.\s?box",
+            re.IGNORECASE,
+        ),
+    ),
     AnswerType(
         "time",
         re.compile(
@@ -217,6 +230,18 @@ def missing_amount(question: str, pool: Sequence[Quoted]) -> list[str]:
     return [f"amount of {kind.name}"]
 
 
+def missing_date(question: str, pool: Sequence[Quoted]) -> list[str]:
+    """For a question after when something began (was founded, launched, opened): no sentence of the
+    pool dates a beginning, in a passage about what the question names."""
+    asked, stated = STARTED
+    if not (_DATE_ASKED.search(question) and asked.search(question)):
+        return []
+    dated = near(_DATE, stated, between=DATE_WORDS)
+    if any(dated.search(s.text) and about_asked(question, s) for s in pool):
+        return []
+    return ["date of the start"]
+
+
 def missing_evidence(
     question: str, hits: Sequence[Hit], closest: Sequence[Quoted], pool: Sequence[Quoted] = ()
 ) -> list[str]:
@@ -237,6 +262,7 @@ def missing_evidence(
         *missing_types(question, [s.text for s in pool if about_asked(question, s)]),
         *missing_count(question, pool),
         *missing_amount(question, pool),
+        *missing_date(question, pool),
         *missing_roles(question, text),
         *missing_places(question, passages),
         *missing_names(question, text),

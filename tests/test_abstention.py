@@ -67,6 +67,9 @@ def test_asked_kind_of_fact_must_be_in_the_closest_sentences() -> None:
     assert missing_types("Unter welcher Telefonnummer erreiche ich sie?", closest) == ["phone"]
     assert missing_types("What email address do I use?", ["Write to info@cluster.de."]) == []
     assert missing_types("Zu welchen Uhrzeiten ist geöffnet?", ["Geöffnet von 9:00 bis 17 Uhr."]) == []
+    assert missing_types("What is the cluster's postal address?", closest) == ["address"]
+    assert missing_types("Wie lautet die Adresse?", ["Das Büro liegt in der Hafenstraße 7."]) == []
+    assert missing_types("Wie lautet die Anschrift?", ["Kontakt: 20457 Hamburg"]) == []
     # questions that ask for no such kind need nothing
     assert missing_types("Welchen Beitrag leisten Cluster zur Innovation?", closest) == []
 
@@ -136,6 +139,19 @@ def test_the_evidence_must_be_about_what_the_question_names() -> None:
     assert not about_asked(
         "How many firms are in Switzerland's parks?", _sentence("200 Firmen.", "In Linz ...")
     )
+
+
+def test_a_start_must_be_dated_in_a_passage_about_it() -> None:
+    founded = _sentence(
+        "Gegründet wurde das Zentrum Wasserstoff.Bayern, kurz H2.B, am 5. September 2019 in Nürnberg."
+    )
+    assert missing_evidence("Wann wurde H2.B gegründet?", [founded.hit], [founded]) == []
+    other = _sentence("2019 kamen viele Gäste; der Verein wächst.")
+    assert missing_evidence("Wann wurde H2.B gegründet?", [other.hit], [other]) == [
+        "date of the start",
+        "H2.B",
+    ]
+    assert missing_evidence("When was the cluster founded?", [other.hit], [other]) == ["date of the start"]
 
 
 def test_names_must_be_used_in_the_passages() -> None:
