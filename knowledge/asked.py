@@ -96,6 +96,11 @@ PRICED = (
     _concept("salary", r"salar|\w*gehalt|\w*gehälter|wages?\b|\w*lohn|\w*löhne"),
     _concept("prize", r"prize|\w*preisgeld|dotiert|endowed"),
     _concept("profit", r"profits?\b|\w*gewinn|earnings"),
+    _concept(
+        "funding",
+        r"\w*fördergeld|\w*fördersumme|\w*förderung|\w*förderbescheid|\w*bescheid|funding|grants?\b|"
+        r"\w*zuschuss|\w*zuschüsse|subsid|\bgefördert|\bfördert|bewilligt|approved",
+    ),
 )
 
 _COUNT_ASKED = re.compile(
@@ -139,7 +144,10 @@ class Focus:
         if self.concept is not None:
             return self.concept.named_in(sentence)
         found = passage_terms(sentence)
-        return any(term_matches(stem, found) for term in self.terms for stem in term)
+        if any(term_matches(stem, found) for term in self.terms for stem in term):
+            return True
+        lowered = sentence.lower()  # the word inside a compound: "Busse" in "Brennstoffzellenbusse"
+        return len(self.label) >= 4 and self.label in lowered
 
 
 def _focus(rest: str, concepts: Sequence[Concept]) -> Focus | None:

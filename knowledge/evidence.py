@@ -28,7 +28,14 @@ FOCUS_SENTENCES = 5
 DATE_WORDS = 10
 MAX_PASSAGES = 5
 
-_AMOUNT = r"\d[\d.,']*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|million|mrd\b|mrd\.|milliarden|billion|chf|franken|francs|dollar)"
+_NUMBER_WORD = (
+    r"(?:eine?|one|a|zwei|two|drei|three|vier|four|fünf|five|sechs|six|sieben|seven|acht|eight|neun|nine|"
+    r"zehn|ten|zwölf|twelve|zwanzig|twenty|fünfzig|fifty|hundert|hundred)"
+)
+_AMOUNT = (
+    r"\d[\d.,']*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|million|mrd\b|mrd\.|milliarden|billion|chf|franken|"
+    rf"francs|dollar)|\b{_NUMBER_WORD}\s+(?:millionen|million|milliarden|billion)"
+)
 _CURRENCY_FIRST = r"(?:€|chf|\$|eur)\s*\d"
 
 
@@ -196,25 +203,53 @@ def _uses(lowered: str, name: str) -> bool:
 
 
 def about_asked(question: str, sentence: Quoted) -> bool:
-    """True when the sentence's passage is about what the question names (one of its acronyms or
-    places; a country also by a place in it), or the question names nothing: "How many employees
-    does BioRegio STERN have?" is not answered by a count of employees in Vienna."""
-    wanted = names(question)
-    places = places_named(question)
-    if not wanted and not places:
-        return True
+    """True when the sentence's passage is about what the question names: one of its acronyms or
+    camel-case names if it has any, else one of its places (a country also by a place in it), or the
+    question names nothing. "How many employees does BioRegio STERN have?" is not answered by a count
+    of employees in Vienna, nor "Luxembourg's HealthTech cluster" by Luxembourg's car cluster."""
     passage = f"{sentence.hit.title} {sentence.hit.text}"
-    lowered = passage.lower()
-    return any(_uses(lowered, name) for name in wanted) or (
-        bool(places) and not missing_places(question, [passage], every=False)
+    wanted = names(question)
+    if wanted:
+        lowered = passage.lower()
+        return any(_uses(lowered, name) for name in wanted)
+    return not places_named(question) or not missing_places(question, [passage], every=False)
+
+
+# An organisation's form or unit that a question may ask about, and how a sentence names it: "the
+# BioCon Valley GmbH" is not the association "BioCon Valley e.V.", and "the cluster management's
+# staff" are not the cluster's jobs. (Not the association itself: most clusters are one, and
+# questions call them so loosely.)
+QUALIFIERS = tuple(
+    (re.compile(asked, re.IGNORECASE), re.compile(named, re.IGNORECASE))
+    for asked, named in (
+        (r"\bgmbh\b", r"\bgmbh\b|gesellschaft|company"),
+        (r"\bag\b", r"\bag\b|aktiengesellschaft"),
+        (r"\bstiftung\b|\bfoundation\b", r"stiftung|foundation"),
+        (r"management|geschäftsstelle|\boffice\b", r"management|geschäftsstelle|\boffice\b|\bteam\b"),
     )
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def states_about_asked(question: str, sentence: Quoted) -> bool:
+    """True when a sentence with the asked count, amount or date may answer the question: its passage
+    is about what the question names, it names the organisational form or unit the question asks
+    about, and it dates no other year than the one the question names ("members when it was founded
+    in 2005" are not the members of 2019)."""
+    if not about_asked(question, sentence):
+        return False
+    if any(asked.search(question) and not named.search(sentence.text) for asked, named in QUALIFIERS):
+        return False
+    years = set(_YEAR.findall(question))
+    found = set(_YEAR.findall(sentence.text))
+    return not years or not found or bool(years & found)
 
 
 def missing_count(question: str, pool: Sequence[Quoted]) -> list[str]:
     """For a "how many" question: no sentence of the pool holds a count of the asked thing, in a
     passage about what the question names."""
     focus = counted(question)
-    if focus is None or any(focus.counted_in(s.text) and about_asked(question, s) for s in pool):
+    if focus is None or any(focus.counted_in(s.text) and states_about_asked(question, s) for s in pool):
         return []
     return [f"count of {focus.label}"]
 
@@ -224,10 +259,35 @@ def missing_amount(question: str, pool: Sequence[Quoted]) -> list[str]:
     pool holds an amount of that kind, in a passage about what the question names."""
     kind = priced(question) if MONEY.asked.search(question) else None
     if kind is None or any(
-        near(MONEY.answer, kind.pattern, between=6).search(s.text) and about_asked(question, s) for s in pool
+        near(MONEY.answer, kind.pattern, between=6).search(s.text) and states_about_asked(question, s)
+        for s in pool
     ):
         return []
     return [f"amount of {kind.name}"]
+
+
+_NOW = re.compile(
+    r"\b(?:current(?:ly)?|today|now|nowadays|heute|derzeit|aktuell|zurzeit|gegenwärtig|jetzig)", re.IGNORECASE
+)
+_PAST = re.compile(
+    r"\b(?:first|former(?:ly)?|then|at the time|until|previous(?:ly)?|late|erste[rn]?|ehemalig\w*|damalig\w*|"
+    r"frühere[rn]?|bisherige[rn]?|war\b|was\b|bis\b)",
+    re.IGNORECASE,
+)
+
+
+def missing_current_role(question: str, pool: Sequence[Quoted]) -> list[str]:
+    """For a question after who holds a role now: no sentence of the pool names the role without
+    placing it in the past ("the first cluster manager was ..." does not say who manages it today)."""
+    if not _NOW.search(question):
+        return []
+    missing = []
+    for asked, named in ROLES:
+        if asked.search(question) and not any(
+            named.search(s.text) and not _PAST.search(s.text) and about_asked(question, s) for s in pool
+        ):
+            missing.append(f"current {asked.pattern}")
+    return missing
 
 
 def missing_date(question: str, pool: Sequence[Quoted]) -> list[str]:
@@ -237,7 +297,7 @@ def missing_date(question: str, pool: Sequence[Quoted]) -> list[str]:
     if not (_DATE_ASKED.search(question) and asked.search(question)):
         return []
     dated = near(_DATE, stated, between=DATE_WORDS)
-    if any(dated.search(s.text) and about_asked(question, s) for s in pool):
+    if any(dated.search(s.text) and states_about_asked(question, s) for s in pool):
         return []
     return ["date of the start"]
 
@@ -263,6 +323,7 @@ def missing_evidence(
         *missing_count(question, pool),
         *missing_amount(question, pool),
         *missing_date(question, pool),
+        *missing_current_role(question, pool),
         *missing_roles(question, text),
         *missing_places(question, passages),
         *missing_names(question, text),

@@ -128,7 +128,9 @@ def test_the_evidence_must_be_about_what_the_question_names() -> None:
     vienna = _sentence(
         "The community counts about 41,000 employees.", "Vienna's life sciences in the western part ..."
     )
-    stern = _sentence("Die Firma hat 30 Mitarbeiter.", "Die BioRegio STERN Management GmbH in Stuttgart ...")
+    stern = _sentence(
+        "Die Management GmbH hat 30 Mitarbeiter.", "Die BioRegio STERN Management GmbH in Stuttgart ..."
+    )
     question = "How many employees does BioRegio STERN Management GmbH have?"
     assert not about_asked(question, vienna)  # "western" is not STERN
     assert about_asked(question, stern)
@@ -152,6 +154,45 @@ def test_a_start_must_be_dated_in_a_passage_about_it() -> None:
         "H2.B",
     ]
     assert missing_evidence("When was the cluster founded?", [other.hit], [other]) == ["date of the start"]
+
+
+def test_the_evidence_must_fit_the_asked_unit_year_and_time() -> None:
+    region = _sentence(
+        "Die Region zählt 330 Firmen mit mehr als 12.500 Beschäftigten.", "MedicalMountains in Tuttlingen"
+    )
+    question = "How many people work for the MedicalMountains cluster management?"
+    assert missing_count(question, [region]) == ["count of employees"]
+    team = _sentence("Im Clustermanagement arbeiten zwölf Mitarbeiter.", "MedicalMountains in Tuttlingen")
+    assert missing_count(question, [region, team]) == []
+    # a count dated in another year than the asked one
+    later = _sentence(
+        "Im Jahr 2019 hatte der Verband rund 50 Mitglieder.", "Der Verband wurde 2005 gegründet."
+    )
+    assert missing_count("How many members did it have when founded in 2005?", [later]) == [
+        "count of members"
+    ]
+    assert missing_count("How many members did it have in 2019?", [later]) == []
+    # a role placed in the past does not say who holds it now
+    first = _sentence(
+        "The first cluster manager was Matthias Fink.",
+        "Cluster Life Sciences Tirol. The first cluster manager was Matthias Fink.",
+    )
+    assert missing_evidence("Who is the current cluster manager in Tyrol?", [first.hit], [first]) == [
+        "current cluster[- ]?manager"
+    ]
+    assert missing_evidence("Who was the first cluster manager in Tyrol?", [first.hit], [first]) == []
+
+
+def test_amounts_in_words_and_things_inside_compounds() -> None:
+    sales = [_sentence("The sector generates annual sales of more than three billion euros.")]
+    assert missing_amount("How much turnover does the sector make?", sales) == []
+    grant = [
+        _sentence("Das Land fördert das Clustermanagement seit 2007."),
+        _sentence("In das neue Institut investierte das Land 32,5 Millionen Euro."),
+    ]
+    assert missing_amount("Wie viel Fördergeld umfasste der Bescheid?", grant) == ["amount of funding"]
+    buses = [_sentence("Bis 2025 will sie rund 170 Brennstoffzellenbusse einsetzen.")]
+    assert missing_count("Wie viele Busse mit Brennstoffzelle sind geplant?", buses) == []
 
 
 def test_names_must_be_used_in_the_passages() -> None:
