@@ -224,3 +224,72 @@ def stated_relations(question: str) -> list[re.Pattern[str]]:
 
 
 STARTED = RELATIONS[3]  # (asked, stated): a founding, a launch, an opening
+
+
+# Industries a question may ask about, each as German and English texts name it: a question about the
+# furniture industry is not answered by passages about plastics, whatever else they share.
+SECTORS = (
+    _concept(
+        "aerospace", r"aerospace|aviation|aircraft|\w*luftfahrt|\w*raumfahrt|space industry|\w*flugzeug"
+    ),
+    _concept("automotive", r"automotive|\w*automobil|\w*fahrzeug|vehicles?\b|\bcars?\b|\w*autoindustrie|kfz"),
+    _concept("mobility", r"\w*mobility|\w*mobilität"),
+    _concept("biotech", r"biotech|\w*biotechnolog|life.?science|\w*biowissenschaft|pharma"),
+    _concept(
+        "medical technology", r"medtech|medical (?:technology|devices?)|\w*medizintechnik|\w*medizinprodukt"
+    ),
+    _concept("health", r"\w*gesundheit|health"),
+    _concept("chemicals", r"\w*chemi|chemical"),
+    _concept("plastics", r"plastics?\b|\w*kunststoff|polymer"),
+    _concept("hydrogen", r"hydrogen|\w*wasserstoff|fuel cells?|\w*brennstoffzell"),
+    _concept(
+        "energy", r"energy|\w*energie|renewables?|photovolta|\w*solar|wind power|\w*windenergie|\w*windkraft"
+    ),
+    _concept("logistics", r"logistic|\w*logistik|freight|\w*güterverkehr|supply chain"),
+    _concept(
+        "maritime", r"maritim|shipping|shipbuilding|\w*schifffahrt|\w*schiffbau|\w*hafen|ports?\b|offshore"
+    ),
+    _concept(
+        "microelectronics",
+        r"micro.?electronic|\w*mikroelektronik|semiconductor|\w*halbleiter|\bchips?\b|\w*chipindustrie|electronic|\w*elektronik",
+    ),
+    _concept("optics", r"optic|\w*optik|photonic|\w*photonik|laser"),
+    _concept(
+        "software",
+        r"software|information technology|\w*informatik|ict\b|\bikt\b|"
+        r"(?-i:IT)(?:-| )(?:branche|industr|sector|cluster|services|wirtschaft|unternehmen|compan)",
+    ),
+    _concept(
+        "artificial intelligence",
+        r"artificial intelligence|\bai\b|\bki\b|künstliche intelligenz|machine learning|intelligent systems",
+    ),
+    _concept("robotics", r"robot"),
+    _concept("fintech", r"fintech|financial (?:services|technology)|\w*finanzdienst|banking|\w*banken"),
+    _concept(
+        "games",
+        r"video ?games?|computer ?games?|\bgames?\b|\bgaming|\w*spiele(?:industrie|branche|entwickl)|\w*computerspiel",
+    ),
+    _concept(
+        "media",
+        r"\bmedia\b|\w*medien(?:wirtschaft|branche|industrie)|film|broadcast|\w*rundfunk|publishing|verlag",
+    ),
+    _concept("creative industries", r"creative industr|\w*kreativwirtschaft|design\b|\w*kultur- und kreativ"),
+    _concept("food", r"\bfood|\w*lebensmittel|\w*ernährung|nutrition|agri|\w*landwirtschaft"),
+    _concept("wine", r"\bwines?\b|winegrow|vineyard|viticult|\w*weinbau|\bwein\w*|\w*winzer"),
+    _concept("wood", r"\bwood|timber|forestry|\w*holz|\w*forst"),
+    _concept("furniture", r"furniture|\w*möbel"),
+    _concept("textiles", r"textile|\w*textil|fashion|\w*mode(?:branche|industrie)|apparel|clothing"),
+    _concept("tourism", r"touris|\w*tourismus|hotel|\w*gastgewerbe|hospitality"),
+    _concept(
+        "construction",
+        r"construction industry|\w*bauwirtschaft|\w*bauindustrie|\w*baugewerbe|building industry",
+    ),
+    _concept("mechanical engineering", r"mechanical engineering|\w*maschinenbau|machine building|machinery"),
+    _concept("metal", r"\bmetal|\w*metall|\bsteel|\w*stahl"),
+    _concept("railway", r"railway|\brail\b|\w*bahntechnik|\w*schienen"),
+)
+
+
+def sectors(question: str) -> list[Concept]:
+    """The industries a question names."""
+    return [c for c in SECTORS if c.named_in(question)]

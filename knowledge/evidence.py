@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from knowledge.asked import COUNT, STARTED, counted, near, priced, stated_relations
+from knowledge.asked import COUNT, STARTED, counted, near, priced, sectors, stated_relations
 from knowledge.models import Hit
 from knowledge.places import missing_places, places_named
 from knowledge.text import words
@@ -245,6 +245,11 @@ def states_about_asked(question: str, sentence: Quoted) -> bool:
     return not years or not found or bool(years & found)
 
 
+def missing_sectors(question: str, text: str) -> list[str]:
+    """Industries the question names that the (lower-cased) passages never name, in either language."""
+    return [sector.name for sector in sectors(question) if not sector.named_in(text)]
+
+
 def missing_count(question: str, pool: Sequence[Quoted]) -> list[str]:
     """For a "how many" question: no sentence of the pool holds a count of the asked thing, in a
     passage about what the question names."""
@@ -327,4 +332,5 @@ def missing_evidence(
         *missing_roles(question, text),
         *missing_places(question, passages),
         *missing_names(question, text),
+        *missing_sectors(question, text),
     ]

@@ -14,6 +14,7 @@ from knowledge.evidence import (
     missing_evidence,
     missing_names,
     missing_roles,
+    missing_sectors,
     missing_types,
 )
 from knowledge.models import Hit
@@ -193,6 +194,19 @@ def test_amounts_in_words_and_things_inside_compounds() -> None:
     assert missing_amount("Wie viel Fördergeld umfasste der Bescheid?", grant) == ["amount of funding"]
     buses = [_sentence("Bis 2025 will sie rund 170 Brennstoffzellenbusse einsetzen.")]
     assert missing_count("Wie viele Busse mit Brennstoffzelle sind geplant?", buses) == []
+
+
+def test_an_industry_the_question_names_must_be_named_in_the_passages() -> None:
+    plastics = "der kunststoff-cluster in oberösterreich zählt 400 unternehmen."
+    assert missing_sectors("Which network supports the plastics industry in Upper Austria?", plastics) == []
+    assert missing_sectors("Welche Netzwerke gibt es für die Möbelindustrie in Polen?", plastics) == [
+        "furniture"
+    ]
+    assert missing_sectors("Who heads the fintech cluster in Singapore?", "partners in singapore") == [
+        "fintech"
+    ]
+    # "it" is a pronoun, not the IT industry
+    assert missing_sectors("When did it open, and what did it cost?", plastics) == []
 
 
 def test_names_must_be_used_in_the_passages() -> None:
