@@ -293,3 +293,7 @@ SECTORS = (
 def sectors(question: str) -> list[Concept]:
     """The industries a question names."""
     return [c for c in SECTORS if c.named_in(question)]
+
+
+# Every concept a question's word may name, for matching it across languages in retrieval.
+CONCEPTS = (*COUNTED, *PRICED, *SECTORS)

@@ -65,11 +65,14 @@ def places_named(text: str) -> list[tuple[Place, ...]]:
                 i += n
                 break
         else:
+            # a place inside a hyphenated name: "Salzburg-Itzling", "Kärnten-Cluster"
+            parts = tokens[i].split("-") if "-" in tokens[i] else []
+            found += [by_name[p.lower()] for p in parts if p[:1].isupper() and p.lower() in by_name]
             i += 1
     return found
 
 
-def _stem(name: str) -> str:
+def stem(name: str) -> str:
     """A name's start that also finds its inflected and derived forms ("Tirols", "Bremer")."""
     name = name.lower()
     return name if len(name) <= 5 else name[:-2]
@@ -79,8 +82,8 @@ def names_place(lowered: str, place: Place) -> bool:
     """True when the lower-cased text names the place: a long name also inside a compound
     ("Mittelfranken" names Franken)."""
     for name in place.names:
-        stem = _stem(name)
-        pattern = re.escape(stem) if len(stem) >= 5 else rf"(?<!\w){re.escape(stem)}"
+        start = stem(name)
+        pattern = re.escape(start) if len(start) >= 5 else rf"(?<!\w){re.escape(start)}"
         if re.search(pattern, lowered):
             return True
     return False

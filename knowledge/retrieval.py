@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from knowledge.asked import CONCEPTS
 from knowledge.bm25 import BM25Index
 from knowledge.embeddings import LOCAL_MODEL_ID
 from knowledge.errors import IndexEmptyError
 from knowledge.index import Chunk, VectorIndex
 from knowledge.models import Hit, Language
-from knowledge.text import detect_language, passage_terms, query_terms, term_matches
+from knowledge.places import gazetteer
+from knowledge.places import stem as _place_stem
+from knowledge.text import content_words, detect_language, passage_terms, query_terms, term_matches
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -191,24 +195,59 @@ def _lexical(side: _Lexical, query: str, language: Language, k: int) -> list[tup
     return [(side.chunks[i], score) for i, score in side.bm25.search(query, language, k)]
 
 
-def _term_weights(bm25: BM25Index, query: str, language: Language) -> list[tuple[frozenset[str], float]]:
-    """The question's terms (stems in either language) with their IDF, computed once per question."""
-    return [(terms, max(bm25.idf(t) for t in terms)) for terms in query_terms(query, language)]
+@dataclass(frozen=True)
+class Term:
+    """A content word of the question: its stems in either language, its IDF and, for a place or a
+    thing the concept lists know, how a passage in the other language names it ("Saxony-Anhalt" is
+    "Sachsen-Anhalt", "participants" are "Teilnehmer")."""
+
+    stems: frozenset[str]
+    weight: float
+    named: re.Pattern[str] | None = None
 
 
-def evidence(weights: Sequence[tuple[frozenset[str], float]], chunk: Chunk) -> float:
+def _translation(word: str) -> re.Pattern[str] | None:
+    """How passages in either language name a place or a known thing (None if neither)."""
+    places = gazetteer().get(word) if len(word) >= 4 else None
+    if places:
+        stems = sorted({_place_stem(name) for place in places for name in place.names})
+        return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(re.escape(stem) for stem in stems)})")
+    for concept in CONCEPTS:
+        if concept.pattern.match(word):
+            return concept.pattern
+    return None
+
+
+def _term_weights(bm25: BM25Index, query: str, language: Language) -> list[Term]:
+    """The question's terms (stems in either language, and translations) with their IDF, computed once
+    per question."""
+    words = content_words(query)
+    return [
+        Term(terms, max(bm25.idf(t) for t in terms), _translation(word))
+        for word, terms in zip(words, query_terms(query, language), strict=True)
+    ]
+
+
+def evidence(weights: Sequence[Term], chunk: Chunk) -> float:
     """The IDF-weighted share of the question's terms found in a passage (stemmed in either
-    language; long stems also match inside German compounds)."""
+    language; long stems also match inside German compounds; places and known things also by their
+    names in the other language)."""
     found = passage_terms(chunk.text)
-    total = sum(weight for _, weight in weights)
-    matched = sum(weight for terms, weight in weights if any(term_matches(t, found) for t in terms))
+    lowered = chunk.text.lower()
+    total = sum(term.weight for term in weights)
+    matched = sum(
+        term.weight
+        for term in weights
+        if any(term_matches(t, found) for t in term.stems)
+        or (term.named is not None and term.named.search(lowered) is not None)
+    )
     return matched / total if total else 0.0
 
 
 def _fuse(
     dense: list[tuple[Chunk, float]],
     lexical: list[tuple[Chunk, float]],
-    weights: Sequence[tuple[frozenset[str], float]],
+    weights: Sequence[Term],
 ) -> list[tuple[Chunk, float]]:
     """Dense similarity plus a bonus for the passage's evidence (the share of the question's
     terms it contains) and, scaled by that evidence, its normalised BM25 score."""

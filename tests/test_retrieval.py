@@ -251,3 +251,20 @@ def test_a_large_index_is_rebuilt_in_the_background(tmp_path: Path, monkeypatch:
     while not retriever.bm25("Kabinensensorik", "de", 5) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [c.id for c, _ in retriever.bm25("Kabinensensorik", "de", 5)] == ["b"]
+
+
+def test_evidence_finds_places_and_known_things_in_the_other_language() -> None:
+    german = Chunk(
+        id="g", text="Sachsen-Anhalt fördert die Zulieferer; 200 Teilnehmer kamen.", source="g", title="G"
+    )
+    english = Chunk(id="e", text="The cluster supports suppliers in Luxembourg.", source="e", title="E")
+    terms = [
+        retrieval.Term(frozenset({"saxony-anhalt"}), 2.0, retrieval._translation("saxony-anhalt")),
+        retrieval.Term(frozenset({"particip"}), 1.0, retrieval._translation("participants")),
+        retrieval.Term(frozenset({"luxembourg"}), 1.0, retrieval._translation("luxembourg")),
+    ]
+    assert retrieval.evidence(terms, german) == pytest.approx(3 / 4)
+    assert retrieval.evidence(terms, english) == pytest.approx(1 / 4)
+    # a place's shortest names count only at the start of a word: "Lentia" is Linz, "talent" is not
+    assert retrieval._translation("linz") is not None
+    assert not retrieval._translation("linz").search("a talented team")  # type: ignore[union-attr]
