@@ -82,7 +82,11 @@ COUNTED = (
     ),
     _concept("shareholders", r"shareholder|\w*gesellschafter|owners?\b|\w*eigentümer|\w*anteilseigner"),
     _concept("networks", r"\w*cluster|\w*netzwerk|network|initiative"),
-    _concept("applications", r"application|\w*bewerbung|\w*anträge|\w*antrag"),
+    _concept(
+        "applications",
+        r"application|\w*bewerbung|\w*anträge|\w*antrag|entries\b|entry\b|submission|\w*einreichung|eingereicht|"
+        r"\w*beiträge\b|candidates?\b|\w*kandidat",
+    ),
     _concept("products", r"products?\b|\w*produkte?\b|innovation|\w*lösungen|solutions?\b"),
     _concept("square metres", r"square met|m²|m2\b|quadratmeter|\w*fläche|space\b|floor"),
 )
@@ -117,6 +121,12 @@ COUNT = re.compile(
     r"mrd|milliarden|billion))",
     re.IGNORECASE,
 )
+# A share: "15 percent of patients" answers "how many patients".
+SHARE = re.compile(
+    r"\d[\d.,]*\s*(?:%|prozent|percent|per cent)|\b(?:half|third|quarter|hälfte|drittel|viertel)\b",
+    re.IGNORECASE,
+)
+COUNT_OR_SHARE = re.compile(f"(?:{COUNT.pattern})|(?:{SHARE.pattern})", re.IGNORECASE)
 # How many words may stand between a count and the thing it counts.
 NEAR_WORDS = 3
 _FILLER = frozenset(
@@ -136,8 +146,8 @@ class Focus:
         """True when the sentence holds a count of the thing (next to the concept's words; for a word
         that is no concept, anywhere in a sentence with the word)."""
         if self.concept is not None:
-            return near(COUNT, self.concept.pattern).search(sentence) is not None
-        return COUNT.search(sentence) is not None and self.named_in(sentence)
+            return near(COUNT_OR_SHARE, self.concept.pattern).search(sentence) is not None
+        return COUNT_OR_SHARE.search(sentence) is not None and self.named_in(sentence)
 
     def named_in(self, sentence: str) -> bool:
         """True when the sentence names the thing (the concept's words, or the word's stem)."""
@@ -163,6 +173,12 @@ def _focus(rest: str, concepts: Sequence[Concept]) -> Focus | None:
     if not content:
         return None
     return Focus(content[0], None, tuple(query_terms(content[0], "de") + query_terms(content[0], "en")))
+
+
+def together(*patterns: re.Pattern[str]) -> re.Pattern[str]:
+    """A pattern that finds a text holding all the patterns, anywhere and in any order."""
+    ahead = "".join(rf"(?=[\s\S]*?(?:{p.pattern}))" for p in patterns)
+    return re.compile(rf"\A{ahead}", re.IGNORECASE)
 
 
 def near(first: re.Pattern[str], second: re.Pattern[str], between: int = NEAR_WORDS) -> re.Pattern[str]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from knowledge.asked import COUNT, STARTED, counted, near, priced, sectors, stated_relations
+from knowledge.asked import COUNT, STARTED, counted, near, priced, sectors, stated_relations, together
 from knowledge.models import Hit
 from knowledge.places import missing_places, places_named
 from knowledge.text import words
@@ -24,8 +24,6 @@ from knowledge.text import words
 # hold the asked count or amount next to the asked thing.
 CLOSEST_SENTENCES = 3
 FOCUS_SENTENCES = 5
-# How many words may stand between a beginning ("gegründet") and its date.
-DATE_WORDS = 10
 MAX_PASSAGES = 5
 
 _NUMBER_WORD = (
@@ -202,6 +200,10 @@ def _uses(lowered: str, name: str) -> bool:
     return re.search(rf"(?<![^\W_]){re.escape(name.lower())}", lowered) is not None
 
 
+# A question about two things ("MAHREG and the Thuringian network"): each passage may answer for one.
+_TWO = re.compile(r"\b(?:and|und|or|oder|sowie|versus|vs)\b", re.IGNORECASE)
+
+
 def about_asked(question: str, sentence: Quoted) -> bool:
     """True when the sentence's passage is about what the question names: one of its acronyms or
     camel-case names if it has any, else one of its places (a country also by a place in it), or the
@@ -209,9 +211,10 @@ def about_asked(question: str, sentence: Quoted) -> bool:
     of employees in Vienna, nor "Luxembourg's HealthTech cluster" by Luxembourg's car cluster."""
     passage = f"{sentence.hit.title} {sentence.hit.text}"
     wanted = names(question)
-    if wanted:
-        lowered = passage.lower()
-        return any(_uses(lowered, name) for name in wanted)
+    if any(_uses(passage.lower(), name) for name in wanted):
+        return True
+    if wanted and not _TWO.search(question):  # one named thing: its name, not only its place
+        return False
     return not places_named(question) or not missing_places(question, [passage], every=False)
 
 
@@ -301,7 +304,7 @@ def missing_date(question: str, pool: Sequence[Quoted]) -> list[str]:
     asked, stated = STARTED
     if not (_DATE_ASKED.search(question) and asked.search(question)):
         return []
-    dated = near(_DATE, stated, between=DATE_WORDS)
+    dated = together(_DATE, stated)  # German puts the verb last: "im September 2003 von ... gegründet"
     if any(dated.search(s.text) and states_about_asked(question, s) for s in pool):
         return []
     return ["date of the start"]
