@@ -73,7 +73,7 @@ COUNTED = (
     _concept("groups", r"\w*groups?\b|\w*gruppen?\b|teams?\b|labs?\b|\w*labore?\b"),
     _concept("patents", r"\w*patent"),
     _concept("drugs", r"drugs?\b|medicine|medicament|\w*arzneimittel|\w*medikament|\w*wirkstoff|therap"),
-    _concept("sites", r"\w*sites?\b|locations?\b|\w*standort|campus|\w*niederlassung|branch"),
+    _concept("sites", r"\w*sites?\b|locations?\b|\w*standort|campus|\w*niederlassung|branch(?:es)?\b"),
     _concept("countries", r"countr|nations?\b|\w*länder\b|\w*staaten\b"),
     _concept(
         "institutions",
@@ -114,11 +114,11 @@ _COUNT_ASKED = re.compile(
 # A number that is not a year, or a number word; not an amount of money or a share ("750,000 euros of
 # start-up financing" counts no start-ups).
 COUNT = re.compile(
-    r"(?:(?<![\w.,])(?!(?:19|20)\d\d\b)\d[\d.,']*(?<![.,'])(?![.,']?\d)(?!\w)|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|"
-    r"elf|zwölf|zwanzig|dreißig|hundert|tausend|dutzend|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|twenty|thirty|hundred|thousand|dozen)\w*)"
-    r"(?!\s*(?:%|prozent|percent|per cent|euro|eur\b|€|chf|franken|francs|dollar|\$|mio|millionen|million|"
-    r"mrd|milliarden|billion))",
+    r"(?:(?<![\w.,])(?!(?:19|20)\d\d\b)\d[\d.,']*(?<![.,'])(?![.,']?\d)(?!\w)|\b(?:zwei|drei|vier|fünf|sechs|sieben|"
+    r"acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|tausend|dutzend|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozen)(?:e|en|s)?\b)"
+    r"(?!\s*(?:%|prozent\b|percent\b|per cent\b|euros?\b|eur\b|€|chf\b|franken\b|francs\b|dollars?\b|\$|mio\b|"
+    r"millionen\b|million\b|mrd\b|milliarden\b|billion\b))",
     re.IGNORECASE,
 )
 # A share: "15 percent of patients" answers "how many patients".
@@ -184,9 +184,10 @@ def together(*patterns: re.Pattern[str]) -> re.Pattern[str]:
 def near(first: re.Pattern[str], second: re.Pattern[str], between: int = NEAR_WORDS) -> re.Pattern[str]:
     """A pattern that finds the two patterns at most `between` words apart, in either order: "rund
     600 direkte Arbeitsplätze", "employing close to 20,000 people"."""
-    gap = rf"(?:\W+[\w.,'’-]+){{0,{between}}}?\W+"
+    # one way only to split the gap into words, so a failing search stays linear ("Mitglieder ----...")
+    gap = rf"(?:\W+\w+(?:[.,'’-]\w+)*){{0,{between}}}?\W+"
     a, b = first.pattern, second.pattern
-    a, b = rf"(?:{a})[\w'’-]*", rf"(?:{b})[\w'’-]*"  # to the end of the word
+    a, b = rf"(?:{a})\w*(?:[-'’]\w+)*", rf"(?:{b})\w*(?:[-'’]\w+)*"  # to the end of the word
     return re.compile(rf"{a}{gap}{b}|{b}{gap}{a}", re.IGNORECASE)
 
 
@@ -280,14 +281,17 @@ SECTORS = (
         r"artificial intelligence|\bai\b|\bki\b|künstliche intelligenz|machine learning|intelligent systems",
     ),
     _concept("robotics", r"robot"),
-    _concept("fintech", r"fintech|financial (?:services|technology)|\w*finanzdienst|banking|\w*banken"),
+    _concept(
+        "fintech", r"fintech|financial (?:services|technology)|\w*finanzdienst|banking|(?<!daten)banken"
+    ),
     _concept(
         "games",
         r"video ?games?|computer ?games?|\bgames?\b|\bgaming|\w*spiele(?:industrie|branche|entwickl)|\w*computerspiel",
     ),
     _concept(
         "media",
-        r"\bmedia\b|\w*medien(?:wirtschaft|branche|industrie)|film|broadcast|\w*rundfunk|publishing|verlag",
+        r"media (?:industry|sector|companies|cluster)|\w*medien(?:wirtschaft|branche|industrie)|film industry|"
+        r"\w*filmwirtschaft|broadcast|\w*rundfunk|publishing|\w*verlagswesen",
     ),
     _concept("creative industries", r"creative industr|\w*kreativwirtschaft|design\b|\w*kultur- und kreativ"),
     _concept("food", r"\bfood|\w*lebensmittel|\w*ernährung|nutrition|agri|\w*landwirtschaft"),

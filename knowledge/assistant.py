@@ -19,7 +19,6 @@ from knowledge.answer import (
     SentenceVectors,
     best_similarity,
     cited_sources,
-    closest_sentences,
     evidence_pool,
     extractive_answer,
     hold_back_no_answer,
@@ -218,7 +217,7 @@ class Assistant:
         # model may still answer NO_ANSWER.
         ranked = await asyncio.to_thread(self._ranked, question, retrieval, language)
         if not retrieval.confident(best_similarity(ranked)) or missing_evidence(
-            question, retrieval.hits, closest_sentences(ranked), evidence_pool(ranked, FOCUS_SENTENCES)
+            question, retrieval.hits, evidence_pool(ranked, FOCUS_SENTENCES)
         ):
             abstained = self._abstain(retrieval, language, "llm" if self.llm else "extractive")
             return Prepared(language, retrieval, abstained, ranked)

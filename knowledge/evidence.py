@@ -17,12 +17,10 @@ from typing import Protocol
 
 from knowledge.asked import COUNT, STARTED, counted, near, priced, sectors, stated_relations, together
 from knowledge.models import Hit
-from knowledge.places import missing_places, places_named
+from knowledge.places import gazetteer, missing_places, places_named
 from knowledge.text import words
 
-# How many of the sentences closest to the question must hold the asked kind of answer; how many may
-# hold the asked count or amount next to the asked thing.
-CLOSEST_SENTENCES = 3
+# How many of the closest sentences and of the best quotes may hold the asked count or amount.
 FOCUS_SENTENCES = 5
 MAX_PASSAGES = 5
 
@@ -31,7 +29,7 @@ _NUMBER_WORD = (
     r"zehn|ten|zwölf|twelve|zwanzig|twenty|fünfzig|fifty|hundert|hundred)"
 )
 _AMOUNT = (
-    r"\d[\d.,']*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|million|mrd\b|mrd\.|milliarden|billion|chf|franken|"
+    r"\d[\d.,']*(?:[,.][-–])?\s*(?:€|euros?\b|eur\b|mio\b|mio\.|millionen|million|mrd\b|mrd\.|milliarden|billion|chf|franken|"
     rf"francs|dollar)|\b{_NUMBER_WORD}\s+(?:millionen|million|milliarden|billion)"
 )
 _CURRENCY_FIRST = r"(?:€|chf|\$|eur)\s*\d"
@@ -173,9 +171,8 @@ def names(question: str) -> list[str]:
     for token in _CAPS_TOKEN.findall(question):
         for part in re.split(r"[-/]", re.sub(r"['’]s$", "", token.rstrip(".'’"))):
             capitals = sum(ch.isupper() for ch in part)
-            if (capitals >= 2 or (capitals and any(ch.isdigit() for ch in part))) and (
-                part.lower() not in _COMMON_CAPS
-            ):
+            known = part.lower() in _COMMON_CAPS or part.lower() in gazetteer()  # "NRW" is a place
+            if (capitals >= 2 or (capitals and any(ch.isdigit() for ch in part))) and not known:
                 found.append(part)
     return list(dict.fromkeys(found))
 
@@ -277,11 +274,18 @@ def missing_amount(question: str, pool: Sequence[Quoted]) -> list[str]:
 _NOW = re.compile(
     r"\b(?:current(?:ly)?|today|now|nowadays|heute|derzeit|aktuell|zurzeit|gegenwärtig|jetzig)", re.IGNORECASE
 )
+# A role placed in the past: "the first cluster manager", "ehemaliger Geschäftsführer", "war bis 2019
+# Vorsitzender" (a past form at most two words before the role word).
 _PAST = re.compile(
-    r"\b(?:first|former(?:ly)?|then|at the time|until|previous(?:ly)?|late|erste[rn]?|ehemalig\w*|damalig\w*|"
-    r"frühere[rn]?|bisherige[rn]?|war\b|was\b|bis\b)",
+    r"\b(?:first|former(?:ly)?|then|previous(?:ly)?|erste[rn]?|ehemalige[rn]?|damalige[rn]?|frühere[rn]?|"
+    r"bisherige[rn]?|was|war|wurde)\b",
     re.IGNORECASE,
 )
+
+
+def _past(named: re.Pattern[str]) -> re.Pattern[str]:
+    """A role word with a past form at most two words before it."""
+    return re.compile(rf"(?:{_PAST.pattern})(?:\W+\w+){{0,2}}?\W+(?:{named.pattern})", re.IGNORECASE)
 
 
 def missing_current_role(question: str, pool: Sequence[Quoted]) -> list[str]:
@@ -292,7 +296,8 @@ def missing_current_role(question: str, pool: Sequence[Quoted]) -> list[str]:
     missing = []
     for asked, named in ROLES:
         if asked.search(question) and not any(
-            named.search(s.text) and not _PAST.search(s.text) and about_asked(question, s) for s in pool
+            named.search(s.text) and not _past(named).search(s.text) and about_asked(question, s)
+            for s in pool
         ):
             missing.append(f"current {asked.pattern}")
     return missing
@@ -310,21 +315,18 @@ def missing_date(question: str, pool: Sequence[Quoted]) -> list[str]:
     return ["date of the start"]
 
 
-def missing_evidence(
-    question: str, hits: Sequence[Hit], closest: Sequence[Quoted], pool: Sequence[Quoted] = ()
-) -> list[str]:
-    """Why the passages do not hold the asked fact (empty when nothing is missing).
+def missing_evidence(question: str, hits: Sequence[Hit], pool: Sequence[Quoted]) -> list[str]:
+    """Why the passages do not hold the asked fact (empty when nothing is missing); `pool` are the
+    sentences that may hold it (the closest to the question and the best quotes).
 
-    `closest` are the sentences most similar to the question, best first; `pool` the sentences that
-    may hold an asked count or amount (the closest and the best quotes). Missing are: numbers the
-    question names that no passage contains; the asked kind of fact (money, a phone number, ...) in
-    the closest sentences; a count or amount of the asked thing in the pool; a role, a place or a
-    name the question asks about in the passages."""
+    Missing may be: a number the question names (in the passages); the asked kind of fact, such as
+    money or a phone number, or a count, amount, dated beginning or current role-holder of the asked
+    thing (in the pool, in a passage about what the question names); a role, place, acronym or
+    industry the question names (in the passages)."""
     if not hits:
         return ["passages"]
     passages = [f"{hit.title} {hit.text}" for hit in hits[:MAX_PASSAGES]]
     text = " ".join(passages).lower()
-    pool = pool or closest
     return [
         *missing_numbers(question, hits),
         *missing_types(question, [s.text for s in pool if about_asked(question, s)]),

@@ -209,6 +209,28 @@ def test_an_industry_the_question_names_must_be_named_in_the_passages() -> None:
     assert missing_sectors("When did it open, and what did it cost?", plastics) == []
 
 
+def test_checks_stay_fast_and_read_ordinary_sentences() -> None:
+    import time
+
+    from knowledge.asked import COUNT, COUNTED, near
+
+    started = time.perf_counter()
+    for junk in ("Mitglieder " + "-" * 2000, "Beitrag " + "." * 2000):
+        assert not near(COUNT, COUNTED[1].pattern).search(junk)
+    assert time.perf_counter() - started < 1.0  # one way to split a gap: no backtracking blow-up
+    fee = [
+        _sentence("SMEs pay an annual fee of 500 euros."),
+        _sentence("Mitgliedsbeitrag: 500,- EUR pro Jahr."),
+    ]
+    assert missing_amount("How high is the membership fee?", fee[:1]) == []
+    assert missing_amount("Wie hoch ist der Mitgliedsbeitrag?", fee[1:]) == []
+    assert missing_count("How many partners are there?", [_sentence("We have 14 European partners.")]) == []
+    chair = _sentence("Anna Vogel chairs the board; she was elected in 2022.")
+    assert missing_evidence("Who is the current chair?", [chair.hit], [chair]) == []
+    head = _sentence("Geschäftsführer Jan Weber erstellt den Jahresbericht.")
+    assert missing_evidence("Wer ist heute Geschäftsführer?", [head.hit], [head]) == []
+
+
 def test_names_must_be_used_in_the_passages() -> None:
     assert missing_names("What does HOLM rent out?", "das house of logistics & mobility (holm) ...") == []
     assert missing_names("Who heads BioRegio STERN?", "vienna's western district ...") == [

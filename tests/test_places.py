@@ -37,3 +37,16 @@ def test_a_country_is_named_by_a_place_in_it() -> None:
     two = "Clusters in Styria and Tyrol?"
     assert missing_places(two, ["Die Steiermark ..."]) == ["Tirol"]
     assert missing_places(two, ["Die Steiermark ..."], every=False) == []
+
+
+def test_everyday_words_are_no_places() -> None:
+    for question in (
+        "Can start-ups become members?",
+        "Unter welchem Namen tritt der Cluster auf?",
+        "Welche Cluster gibt es im Norden?",
+        "Waren auch Hochschulen beteiligt?",
+        "Dabei war auch Julia, dort in der Mitte.",
+        "Fahren Sie mit dem Zug?",
+    ):
+        assert _usual(question) == [], question
+    assert _usual("Welche Firmen sitzen in Krems und Tulln?") == ["Krems an der Donau", "Tulln"]

