@@ -30,11 +30,11 @@ from knowledge.config import Settings
 from knowledge.contact_desk import ContactDesk
 from knowledge.errors import ConfigError
 from knowledge.locks import serving_index
+from knowledge.places import gazetteer
 from knowledge.state import StateStore
 
 if TYPE_CHECKING:
-    from knowledge.places import gazetteer
-from knowledge.assistant import Assistant
+    from knowledge.assistant import Assistant
 
 logger = logging.getLogger(__name__)
 
