@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from knowledge.asked import COUNT, STARTED, counted, near, priced, sectors, stated_relations, together
@@ -165,6 +166,12 @@ _CAPS_TOKEN = re.compile(r"(?<![\w.])[^\W_][\w.&'’]*")
 
 
 def names(question: str) -> list[str]:
+    """The question's acronyms and camel-case names (see _names)."""
+    return list(_names(question))
+
+
+@lru_cache(maxsize=1024)
+def _names(question: str) -> tuple[str, ...]:
     """The names a question uses that look like nothing but a name: acronyms and camel case ("HOLM",
     "BioRegio", "H2.B"), each part of a hyphenated word on its own ("Cyber-Valley" is not one)."""
     found = []
@@ -174,7 +181,7 @@ def names(question: str) -> list[str]:
             known = part.lower() in _COMMON_CAPS or part.lower() in gazetteer()  # "NRW" is a place
             if (capitals >= 2 or (capitals and any(ch.isdigit() for ch in part))) and not known:
                 found.append(part)
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def missing_names(question: str, text: str) -> list[str]:

@@ -52,6 +52,13 @@ def _clean(token: str) -> str:
 def places_named(text: str) -> list[tuple[Place, ...]]:
     """The places a text names by a capitalised name (longest names first: "Upper Austria" is not
     Austria), each as every place that bears the name."""
+    return list(_places_named(text))
+
+
+@lru_cache(maxsize=1024)
+def _places_named(text: str) -> tuple[tuple[Place, ...], ...]:
+    """places_named, kept per text: the evidence checks ask it about one question and its passages
+    once per candidate sentence."""
     by_name = gazetteer()
     tokens = [_clean(t) for t in _TOKEN.findall(text)]
     found: list[tuple[Place, ...]] = []
@@ -69,7 +76,7 @@ def places_named(text: str) -> list[tuple[Place, ...]]:
             parts = tokens[i].split("-") if "-" in tokens[i] else []
             found += [by_name[p.lower()] for p in parts if p[:1].isupper() and p.lower() in by_name]
             i += 1
-    return found
+    return tuple(found)
 
 
 def stem(name: str) -> str:
