@@ -241,15 +241,18 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 def states_about_asked(question: str, sentence: Quoted) -> bool:
     """True when a sentence with the asked count, amount or date may answer the question: its passage
     is about what the question names, it names the organisational form or unit the question asks
-    about, and it dates no other year than the one the question names ("members when it was founded
-    in 2005" are not the members of 2019)."""
+    about, and it dates the year the question names, or its passage does when the sentence dates no
+    year ("members when it was founded in 2005" are not the members of 2019, nor is the start-up budget
+    in a passage about 2019 the budget of 2024)."""
     if not about_asked(question, sentence):
         return False
     if any(asked.search(question) and not named.search(sentence.text) for asked, named in QUALIFIERS):
         return False
     years = set(_YEAR.findall(question))
-    found = set(_YEAR.findall(sentence.text))
-    return not years or not found or bool(years & found)
+    if not years:
+        return True
+    found = set(_YEAR.findall(sentence.text)) or set(_YEAR.findall(sentence.hit.text))  # else its passage's
+    return bool(years & found)
 
 
 def missing_sectors(question: str, text: str) -> list[str]:
@@ -336,7 +339,7 @@ def missing_evidence(question: str, hits: Sequence[Hit], pool: Sequence[Quoted])
     text = " ".join(passages).lower()
     return [
         *missing_numbers(question, hits),
-        *missing_types(question, [s.text for s in pool if about_asked(question, s)]),
+        *missing_types(question, [s.text for s in pool if states_about_asked(question, s)]),
         *missing_count(question, pool),
         *missing_amount(question, pool),
         *missing_date(question, pool),

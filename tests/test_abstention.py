@@ -173,6 +173,15 @@ def test_the_evidence_must_fit_the_asked_unit_year_and_time() -> None:
         "count of members"
     ]
     assert missing_count("How many members did it have in 2019?", [later]) == []
+    # an undated amount in a passage about another year: the start-up budget is not the 2024 budget
+    start = _sentence(
+        "Für den Start stellte die Staatsregierung zehn Millionen Euro in Aussicht.", "Gegründet 2019."
+    )
+    elsewhere = _hit("Im Jahr 2024 eröffnete ein anderes Zentrum.")
+    assert missing_evidence("What is the centre's budget for 2024?", [start.hit, elsewhere], [start]) == [
+        "money"
+    ]
+    assert missing_evidence("What was the centre's budget in 2019?", [start.hit], [start]) == []
     # a role placed in the past does not say who holds it now
     first = _sentence(
         "The first cluster manager was Matthias Fink.",

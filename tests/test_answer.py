@@ -91,6 +91,20 @@ def test_quotes_favour_the_sentence_that_states_the_asked_relation_or_count() ->
     assert restating in first_quote("What is BioAlps?")
 
 
+def test_a_sentence_is_about_its_documents_title_without_naming_it() -> None:
+    named = "BioRegio STERN wurde 2001 in Stuttgart gegründet und betreut Unternehmen der Region."
+    answer = "Erster Geschäftsführer wurde der Biologe Markus Siehr."
+    other = Hit(
+        source="b.txt",
+        title="Medical Valley",
+        text="Erster Geschäftsführer wurde dort Jörg Trinkwalter.",
+        score=1.0,
+    )
+    stern = Hit(source="a.txt", title="BioRegio STERN", text=f"{named} {answer}", score=1.0)
+    text, _ = extractive_answer("Wer war der erste Geschäftsführer von BioRegio STERN?", [stern, other], "de")
+    assert next(line for line in text.splitlines() if line.startswith(">")).startswith(f"> „{answer}")
+
+
 def test_sentences_over_the_budget_get_no_similarity() -> None:
     class Cache:
         def get_many(self, model: str, digests: Sequence[str]) -> dict[str, list[float]]:
