@@ -3,7 +3,7 @@
 Abstention decides from what the question asks for, checked against the sentences closest to it:
 a number the question names must occur in the passages, and so must a role it asks about (who is
 the cluster manager, the chair) and a place it names (in either language); a question that asks for
-an amount of money, a phone number, an e-mail address or a time of day needs one among the few
+an amount of money, a phone number, an e-mail address, a time of day or a calendar date needs one among the few
 sentences the local model finds closest to the question. Used in both modes (with an LLM, the model's NO_ANSWER
 comes on top). Tuned on bench/questions.yaml and the held-out tune half.
 """
@@ -82,6 +82,19 @@ ANSWER_TYPES = (
             re.IGNORECASE,
         ),
         re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*uhr\b|\b\d{1,2}\s*[ap]\.?m\b", re.IGNORECASE),
+    ),
+    AnswerType(
+        "date",
+        re.compile(
+            r"\bwhat date\b|\bwhich date\b|\bon what day\b|\bwelche[mn]? (?:datum|tag)\b|\ban welchem tag\b|\bdatum\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b\d{1,2}\.\s*(?:\d{1,2}\.|januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember)|"
+            r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+            r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}\b",
+            re.IGNORECASE,
+        ),
     ),
 )
 

@@ -20,6 +20,9 @@ PLACES_FILE = Path(__file__).parent / "resources" / "places.tsv"
 LONGEST_NAME = 3  # words
 _TOKEN = re.compile(r"[^\W\d_][\w'’.&-]*")
 
+# The inside of a camel-case name, where a place may start: "LogistikRuhr", "HealthTechLuxembourg".
+_CAMEL = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])")
+
 
 @dataclass(frozen=True)
 class Place:
@@ -103,7 +106,7 @@ def missing_places(question: str, passages: Sequence[str], every: bool = True) -
     asked = places_named(question)
     if not asked:
         return []
-    lowered = " ".join(passages).lower()
+    lowered = _CAMEL.sub(" ", " ".join(passages)).lower()  # "LogistikRuhr" names the Ruhr
     countries: set[str] | None = None
     missing = []
     for places in asked:

@@ -71,6 +71,14 @@ def test_asked_kind_of_fact_must_be_in_the_closest_sentences() -> None:
     assert missing_types("What is the cluster's postal address?", closest) == ["address"]
     assert missing_types("Wie lautet die Adresse?", ["Das Büro liegt in der Hafenstraße 7."]) == []
     assert missing_types("Wie lautet die Anschrift?", ["Kontakt: 20457 Hamburg"]) == []
+    assert missing_types(
+        "On what date was the last Aviation Day held?", ["The Aviation Day takes place yearly."]
+    ) == ["date"]
+    assert (
+        missing_types("An welchem Tag startete der Cluster?", ["Er startete am 2. Juni 2010 in Schwerte."])
+        == []
+    )
+    assert missing_types("What date did it open?", ["It opened on 20 October 2017."]) == []
     # questions that ask for no such kind need nothing
     assert missing_types("Welchen Beitrag leisten Cluster zur Innovation?", closest) == []
 

@@ -27,6 +27,13 @@ def test_passages_name_a_place_in_any_language_and_form() -> None:
     ]
     # a long name also inside a compound
     assert missing_places("Seit wann gibt es das Medical Valley in Franken?", ["IHK für Mittelfranken"]) == []
+    # a place inside a camel-case name
+    assert (
+        missing_places(
+            "Wann startete der Cluster im Ruhrgebiet?", ["Fünf Jahre EffizienzCluster LogistikRuhr"]
+        )
+        == []
+    )
 
 
 def test_a_country_is_named_by_a_place_in_it() -> None:
