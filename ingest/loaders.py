@@ -14,6 +14,7 @@ import io
 import os
 import re
 import stat
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,9 +146,13 @@ def parse_document(data: bytes, name: str) -> LoadedDocument:
     if not document.text.strip():
         raise DocumentError("no text could be extracted")
     _check_text(len(document.text))
-    title = "".join(char for char in document.title if char.isprintable() or char.isspace())
+    # One form of each letter: an "ü" written as "u" plus a combining mark (macOS, some PDFs) is "ü".
+    text = unicodedata.normalize("NFC", document.text)
+    title = "".join(
+        char for char in unicodedata.normalize("NFC", document.title) if char.isprintable() or char.isspace()
+    )
     title = " ".join(title.split())[:MAX_TITLE_CHARS].strip() or _default_title(name)
-    return LoadedDocument(text=document.text, title=title, url=document.url)
+    return LoadedDocument(text=text, title=title, url=document.url)
 
 
 def _loader_for(name: str) -> Callable[[bytes, str], LoadedDocument]:

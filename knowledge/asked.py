@@ -113,8 +113,13 @@ _COUNT_ASKED = re.compile(
 )
 # A number that is not a year, or a number word; not an amount of money or a share ("750,000 euros of
 # start-up financing" counts no start-ups).
+# A number that looks like a year but counts the word after it: "rund 2000 Mitglieder", "2000 members".
+COUNTED_AFTER_YEAR = (
+    r"\s+(?:mitglied|member|unternehm|firm|compan|beschäftigt|employ|mitarbeit|teilnehm|participant|besucher|"
+    r"visitor|gäste|guests|people|menschen|personen|partner|start-?ups|studierende|students|arbeitsplätze|jobs)"
+)
 COUNT = re.compile(
-    r"(?:(?<![\w.,])(?!(?:19|20)\d\d\b)\d[\d.,']*(?<![.,'])(?![.,']?\d)(?!\w)|\b(?:zwei|drei|vier|fünf|sechs|sieben|"
+    rf"(?:(?<![\w.,])(?!(?:19|20)\d\d\b(?!{COUNTED_AFTER_YEAR}))\d[\d.,']*(?<![.,'])(?![.,']?\d)(?!\w)|\b(?:zwei|drei|vier|fünf|sechs|sieben|"
     r"acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|tausend|dutzend|two|three|four|five|six|"
     r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozen)(?:e|en|s)?\b)"
     r"(?!\s*(?:%|prozent\b|percent\b|per cent\b|euros?\b|eur\b|€|chf\b|franken\b|francs\b|dollars?\b|\$|mio\b|"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +201,7 @@ class Assistant:
     async def _prepare(self, question: str, history: Sequence[Turn], language: Language | None) -> Prepared:
         """Retrieve and rank the quotable sentences; `ready` is set when no LLM call is needed
         (abstention or extractive mode)."""
+        question = unicodedata.normalize("NFC", question)  # "ü" typed as "u" plus a combining mark
         language = language or detect_language(question)
         try:
             retrieval = await asyncio.to_thread(self._retrieve, question, history, language)

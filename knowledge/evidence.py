@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from knowledge.asked import COUNT, STARTED, counted, near, priced, sectors, stated_relations, together
+from knowledge.asked import (
+    COUNT,
+    COUNTED_AFTER_YEAR,
+    STARTED,
+    counted,
+    near,
+    priced,
+    sectors,
+    stated_relations,
+    together,
+)
 from knowledge.models import Hit
 from knowledge.places import gazetteer, missing_places, places_named
 from knowledge.text import words
@@ -248,7 +258,7 @@ QUALIFIERS = tuple(
         (r"management|geschäftsstelle|\boffice\b", r"management|geschäftsstelle|\boffice\b|\bteam\b"),
     )
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_YEAR = re.compile(rf"\b(?:19|20)\d\d\b(?!{COUNTED_AFTER_YEAR})", re.IGNORECASE)  # not "2000 Mitglieder"
 
 
 def states_about_asked(question: str, sentence: Quoted) -> bool:

@@ -13,6 +13,7 @@ import pytest
 
 from ingest.pipeline import ingest_lock, run_ingest
 from knowledge.errors import IngestLockedError
+from knowledge.index import EF_SEARCH
 from knowledge.retrieval import HybridRetriever
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import HashEmbeddings, hash_index, run_cli, settings_for
@@ -180,3 +181,14 @@ async def test_run_killed_halfway_keeps_serving_and_next_run_completes(
     assert "failed 0" in out
     code, out, _ = await run_cli("ingest", "--docs", str(docs_dir), **env)
     assert "unchanged 10" in out and "chunks written 0" in out
+
+
+def test_a_collection_searches_wide_also_when_an_earlier_version_created_it(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "data")
+    index = hash_index(settings)
+    assert index.collection.configuration["hnsw"]["ef_search"] == EF_SEARCH
+    # as created before the search width was set: Chroma's default
+    index.collection.modify(configuration={"hnsw": {"ef_search": 100}})
+    assert (
+        hash_index(settings).client.get_collection(index.name).configuration["hnsw"]["ef_search"] == EF_SEARCH
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import Path
 
 import docx
@@ -138,3 +139,12 @@ def test_a_title_is_one_bounded_line(tmp_path: Path) -> None:
     word.save(out)
     title = loaders.parse_document(out.getvalue(), "t.docx").title
     assert title.startswith("Zeile eins Zeile zwei lang") and len(title) <= loaders.MAX_TITLE_CHARS
+
+
+def test_text_and_title_are_composed_to_one_form_of_each_letter() -> None:
+    decomposed = unicodedata.normalize("NFD", "Title: Größe\n\nDie Brücke über die Förde.")
+    document = loaders.parse_document(decomposed.encode(), "nfd.txt")
+    assert "Brücke über die Förde" in document.text
+    assert unicodedata.is_normalized("NFC", document.text) and unicodedata.is_normalized(
+        "NFC", document.title
+    )
