@@ -11,7 +11,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from knowledge import catalogue
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
-from knowledge.evidence import answer_patterns
+from knowledge.evidence import answer_patterns, asks_about_two, things_named
 from knowledge.evidence import missing_numbers as missing_numbers  # re-exported
 from knowledge.models import Hit, Language, Source, Turn
 from knowledge.text import passage_terms, query_terms, sentences, term_matches
@@ -193,6 +193,22 @@ def best_similarity(ranked: Sequence[Candidate]) -> float | None:
     return max((c.similarity for c in ranked if c.similarity is not None), default=None)
 
 
+def choose_quotes(question: str, ranked: Sequence[Candidate], n: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
+    """The best n quotes; for a question about two things ("Which is older, HYPOS or H2.B?"), the
+    next quotes first go to a thing no quote so far names (in its sentence or its document's title)."""
+    chosen = list(ranked[:1])
+    things = things_named(question) if asks_about_two(question) else []
+    if len(things) < 2:
+        return list(ranked[:n])
+    while len(chosen) < min(n, len(ranked)):
+        said = [f"{c.hit.title} {c.text}" for c in chosen]
+        open_things = [named for named in things if not any(named(text) for text in said)]
+        rest = [c for c in ranked if c not in chosen]
+        covering = (c for c in rest if any(named(f"{c.hit.title} {c.text}") for named in open_things))
+        chosen.append(next(covering, rest[0]))
+    return chosen
+
+
 def extractive_answer(
     question: str,
     hits: Sequence[Hit],
@@ -204,7 +220,7 @@ def extractive_answer(
     of first citation)."""
     if ranked is None:
         ranked = rank_sentences(question, hits, language, similarity)
-    best = list(ranked[:EXTRACTIVE_SENTENCES])
+    best = choose_quotes(question, ranked)
     sources: list[Source] = []
     quotes = []
     for candidate in best:

@@ -11,9 +11,9 @@ comes on top). Tuned on bench/questions.yaml and the held-out tune half.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Protocol
 
 from knowledge.asked import (
@@ -28,7 +28,7 @@ from knowledge.asked import (
     together,
 )
 from knowledge.models import Hit
-from knowledge.places import gazetteer, missing_places, places_named
+from knowledge.places import Place, gazetteer, missing_places, names_place, places_named
 from knowledge.text import words
 
 # How many of the closest sentences and of the best quotes may hold the asked count or amount.
@@ -229,6 +229,28 @@ def _uses(lowered: str, name: str) -> bool:
 
 # A question about two things ("MAHREG and the Thuringian network"): each passage may answer for one.
 _TWO = re.compile(r"\b(?:and|und|or|oder|sowie|versus|vs)\b", re.IGNORECASE)
+
+
+def asks_about_two(question: str) -> bool:
+    """True when the question joins two things ("HYPOS or H2.B", "Silicon Saxony and Silicon Alps")."""
+    return _TWO.search(question) is not None
+
+
+def things_named(question: str) -> list[Callable[[str], bool]]:
+    """What the question names, each as a test of a text that names it: its acronyms and camel-case
+    names, then its places (in either language)."""
+    tests: list[Callable[[str], bool]] = [partial(_names_it, name) for name in names(question)]
+    tests += [partial(_names_one_of, places) for places in places_named(question)]
+    return tests
+
+
+def _names_it(name: str, text: str) -> bool:
+    return _uses(text.lower(), name)
+
+
+def _names_one_of(places: tuple[Place, ...], text: str) -> bool:
+    lowered = text.lower()
+    return any(names_place(lowered, place) for place in places)
 
 
 def about_asked(question: str, sentence: Quoted) -> bool:

@@ -128,3 +128,22 @@ def test_missing_numbers_are_evidence_of_a_missing_fact() -> None:
     hits = [hit("a.txt", "Das Startbudget 2019 lag bei 1,5 Millionen Euro.")]
     assert missing_numbers("What is the budget for 2024?", hits) == ["2024"]
     assert missing_numbers("Wie hoch war das Budget 2019?", hits) == []
+
+
+def test_a_question_about_two_things_quotes_each() -> None:
+    hypos = Hit(
+        source="hypos.txt",
+        title="HYPOS",
+        text="Der Verein HYPOS wurde im Oktober 2013 gegründet. HYPOS vernetzt Unternehmen in Mitteldeutschland. "
+        "Die HYPOS-Mitglieder treffen sich jährlich in Halle.",
+        score=1.0,
+    )
+    h2b = Hit(
+        source="h2b.txt",
+        title="H2.B",
+        text="Das Zentrum H2.B entstand im September 2019 in Nürnberg.",
+        score=0.5,
+    )
+    text, sources = extractive_answer("Welches Netzwerk ist älter, HYPOS oder H2.B?", [hypos, h2b], "de")
+    assert "H2.B entstand im September 2019" in text
+    assert [s.source for s in sources] == ["hypos.txt", "h2b.txt"]
