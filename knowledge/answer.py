@@ -193,7 +193,9 @@ def best_similarity(ranked: Sequence[Candidate]) -> float | None:
     return max((c.similarity for c in ranked if c.similarity is not None), default=None)
 
 
-def choose_quotes(question: str, ranked: Sequence[Candidate], n: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
+def choose_quotes(
+    question: str, ranked: Sequence[Candidate], n: int = EXTRACTIVE_SENTENCES
+) -> list[Candidate]:
     """The best n quotes; for a question about two things ("Which is older, HYPOS or H2.B?"), the
     next quotes first go to a thing no quote so far names (in its sentence or its document's title)."""
     chosen = list(ranked[:1])

@@ -28,7 +28,7 @@ from knowledge.asked import (
     together,
 )
 from knowledge.models import Hit
-from knowledge.places import Place, gazetteer, missing_places, names_place, places_named
+from knowledge.places import Place, gazetteer, missing_places, names_one_of, places_named
 from knowledge.text import words
 
 # How many of the closest sentences and of the best quotes may hold the asked count or amount.
@@ -249,14 +249,13 @@ def _names_it(name: str, text: str) -> bool:
 
 
 def _names_one_of(places: tuple[Place, ...], text: str) -> bool:
-    lowered = text.lower()
-    return any(names_place(lowered, place) for place in places)
+    return names_one_of(text, places)
 
 
 def about_asked(question: str, sentence: Quoted) -> bool:
     """True when the sentence's passage is about what the question names: one of its acronyms or
-    camel-case names if it has any, else one of its places (a country also by a place in it), or the
-    question names nothing. "How many employees does BioRegio STERN have?" is not answered by a count
+    camel-case names if it has any, else one of its places (a country also by a place in it, or by
+    a passage that names no place at all), or the question names nothing. "How many employees does BioRegio STERN have?" is not answered by a count
     of employees in Vienna, nor "Luxembourg's HealthTech cluster" by Luxembourg's car cluster."""
     passage = f"{sentence.hit.title} {sentence.hit.text}"
     wanted = names(question)
@@ -264,7 +263,16 @@ def about_asked(question: str, sentence: Quoted) -> bool:
         return True
     if wanted and not _TWO.search(question):  # one named thing: its name, not only its place
         return False
-    return not places_named(question) or not missing_places(question, [passage], every=False)
+    asked = places_named(question)
+    regions = [places for places in asked if not any(p.is_country for p in places)]
+    if regions:
+        return any(_names_one_of(places, passage) for places in regions)
+    if not asked or not missing_places(question, [passage], every=False):
+        return True
+    # Only countries, which national documents seldom name ("Germany's leading-edge cluster
+    # competition" in a German text about the federal competition): a passage that names no place
+    # may be about them, one that names places only in other countries is not.
+    return not places_named(passage)
 
 
 # An organisation's form or unit that a question may ask about, and how a sentence names it: "the

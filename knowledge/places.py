@@ -99,6 +99,12 @@ def names_place(lowered: str, place: Place) -> bool:
     return False
 
 
+def names_one_of(text: str, places: Sequence[Place]) -> bool:
+    """True when the text names one of the places (also inside a camel-case name)."""
+    lowered = _CAMEL.sub(" ", text).lower()
+    return any(names_place(lowered, place) for place in places)
+
+
 def missing_places(question: str, passages: Sequence[str], every: bool = True) -> list[str]:
     """The places the question names that the passages do not name (a country: neither by its name
     nor by a place in it), by their usual names; with every=False, all of them only when the passages

@@ -154,6 +154,9 @@ def test_the_evidence_must_be_about_what_the_question_names() -> None:
     assert not about_asked(
         "How many firms are in Switzerland's parks?", _sentence("200 Firmen.", "In Linz ...")
     )
+    # a national text seldom names its country: a passage that names no place may be about it
+    national = _sentence("Zur ersten Runde gingen 38 Bewerbungen ein.")
+    assert about_asked("How many applications did Germany's competition get?", national)
 
 
 def test_a_start_must_be_dated_in_a_passage_about_it() -> None:
