@@ -11,9 +11,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from knowledge import catalogue
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
-from knowledge.evidence import answer_patterns, asks_about_two, things_named
+from knowledge.evidence import answer_patterns
 from knowledge.evidence import missing_numbers as missing_numbers  # re-exported
 from knowledge.models import Hit, Language, Source, Turn
+from knowledge.named import asks_about_two, things_named
 from knowledge.text import passage_terms, query_terms, sentences, term_matches
 
 NO_ANSWER = "NO_ANSWER"
@@ -204,9 +205,11 @@ def choose_quotes(
         return list(ranked[:n])
     while len(chosen) < min(n, len(ranked)):
         said = [f"{c.hit.title} {c.text}" for c in chosen]
-        open_things = [named for named in things if not any(named(text) for text in said)]
+        open_things = [thing for thing in things if not any(thing.named_in(text) for text in said)]
         rest = [c for c in ranked if c not in chosen]
-        covering = (c for c in rest if any(named(f"{c.hit.title} {c.text}") for named in open_things))
+        covering = (
+            c for c in rest if any(thing.named_in(f"{c.hit.title} {c.text}") for thing in open_things)
+        )
         chosen.append(next(covering, rest[0]))
     return chosen
 

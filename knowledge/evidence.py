@@ -11,9 +11,8 @@ comes on top). Tuned on bench/questions.yaml and the held-out tune half.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
 from typing import Protocol
 
 from knowledge.asked import (
@@ -28,7 +27,8 @@ from knowledge.asked import (
     together,
 )
 from knowledge.models import Hit
-from knowledge.places import Place, gazetteer, missing_places, names_one_of, places_named
+from knowledge.named import asks_about_two, names, uses
+from knowledge.places import missing_places, names_one_of, places_named
 from knowledge.text import words
 
 # How many of the closest sentences and of the best quotes may hold the asked count or amount.
@@ -180,36 +180,9 @@ def missing_roles(question: str, text: str) -> list[str]:
     return [asked.pattern for asked, named in ROLES if asked.search(question) and not named.search(text)]
 
 
-# Acronyms and legal forms that are not the name of what a question is about.
-_COMMON_CAPS = frozenset(
-    {"ag", "ai", "ceo", "cfo", "cto", "eu", "f&e", "gmbh", "ggmbh", "hr", "id", "it", "kg", "ki", "kmu"}
-    | {"mba", "mint", "phd", "pr", "r&d", "sme", "smes", "uk", "un", "usa"}
-)
-_CAPS_TOKEN = re.compile(r"(?<![\w.])[^\W_][\w.&'’]*")
-
-
-def names(question: str) -> list[str]:
-    """The question's acronyms and camel-case names (see _names)."""
-    return list(_names(question))
-
-
-@lru_cache(maxsize=1024)
-def _names(question: str) -> tuple[str, ...]:
-    """The names a question uses that look like nothing but a name: acronyms and camel case ("HOLM",
-    "BioRegio", "H2.B"), each part of a hyphenated word on its own ("Cyber-Valley" is not one)."""
-    found = []
-    for token in _CAPS_TOKEN.findall(question):
-        for part in re.split(r"[-/]", re.sub(r"['’]s$", "", token.rstrip(".'’"))):
-            capitals = sum(ch.isupper() for ch in part)
-            known = part.lower() in _COMMON_CAPS or part.lower() in gazetteer()  # "NRW" is a place
-            if (capitals >= 2 or (capitals and any(ch.isdigit() for ch in part))) and not known:
-                found.append(part)
-    return tuple(dict.fromkeys(found))
-
-
 def missing_names(question: str, text: str) -> list[str]:
     """Names the question uses (acronyms, camel case) that the (lower-cased) passages never use."""
-    return [name for name in names(question) if not _uses(text, name)]
+    return [name for name in names(question) if not uses(text, name)]
 
 
 class Quoted(Protocol):
@@ -222,36 +195,6 @@ class Quoted(Protocol):
     def hit(self) -> Hit: ...
 
 
-def _uses(lowered: str, name: str) -> bool:
-    """True when the lower-cased text uses the name at the start of a word ("STERN" is not in "western")."""
-    return re.search(rf"(?<![^\W_]){re.escape(name.lower())}", lowered) is not None
-
-
-# A question about two things ("MAHREG and the Thuringian network"): each passage may answer for one.
-_TWO = re.compile(r"\b(?:and|und|or|oder|sowie|versus|vs)\b", re.IGNORECASE)
-
-
-def asks_about_two(question: str) -> bool:
-    """True when the question joins two things ("HYPOS or H2.B", "Silicon Saxony and Silicon Alps")."""
-    return _TWO.search(question) is not None
-
-
-def things_named(question: str) -> list[Callable[[str], bool]]:
-    """What the question names, each as a test of a text that names it: its acronyms and camel-case
-    names, then its places (in either language)."""
-    tests: list[Callable[[str], bool]] = [partial(_names_it, name) for name in names(question)]
-    tests += [partial(_names_one_of, places) for places in places_named(question)]
-    return tests
-
-
-def _names_it(name: str, text: str) -> bool:
-    return _uses(text.lower(), name)
-
-
-def _names_one_of(places: tuple[Place, ...], text: str) -> bool:
-    return names_one_of(text, places)
-
-
 def about_asked(question: str, sentence: Quoted) -> bool:
     """True when the sentence's passage is about what the question names: one of its acronyms or
     camel-case names if it has any, else one of its places (a country also by a place in it, or by
@@ -259,14 +202,14 @@ def about_asked(question: str, sentence: Quoted) -> bool:
     of employees in Vienna, nor "Luxembourg's HealthTech cluster" by Luxembourg's car cluster."""
     passage = f"{sentence.hit.title} {sentence.hit.text}"
     wanted = names(question)
-    if any(_uses(passage.lower(), name) for name in wanted):
+    if any(uses(passage.lower(), name) for name in wanted):
         return True
-    if wanted and not _TWO.search(question):  # one named thing: its name, not only its place
+    if wanted and not asks_about_two(question):  # one named thing: its name, not only its place
         return False
     asked = places_named(question)
     regions = [places for places in asked if not any(p.is_country for p in places)]
     if regions:
-        return any(_names_one_of(places, passage) for places in regions)
+        return any(names_one_of(passage, places) for places in regions)
     if not asked or not missing_places(question, [passage], every=False):
         return True
     # Only countries, which national documents seldom name ("Germany's leading-edge cluster

@@ -16,6 +16,7 @@ from knowledge.embeddings import LOCAL_MODEL_ID
 from knowledge.errors import IndexEmptyError
 from knowledge.index import Chunk, VectorIndex
 from knowledge.models import Hit, Language
+from knowledge.named import asks_about_two, things_named
 from knowledge.places import gazetteer
 from knowledge.places import stem as _place_stem
 from knowledge.text import content_words, detect_language, passage_terms, query_terms, term_matches
@@ -168,7 +169,10 @@ class HybridRetriever:
             ranked = lexical
         else:
             ranked = _fuse(dense, lexical, _term_weights(side.bm25, query, language))
-        hits = [_hit(chunk, score) for chunk, score in diversify(ranked, k)]
+        chosen = diversify(ranked, k)
+        if mode == "hybrid":
+            chosen = cover_each_thing(query, chosen, ranked)
+        hits = [_hit(chunk, score) for chunk, score in chosen]
         # BM25 alone has no calibrated similarity: it is confident when it matched anything.
         threshold = 0.0 if mode == "bm25" else self.min_similarity
         return Retrieval(query, language, hits, top_similarity, threshold)
@@ -264,6 +268,36 @@ def _fuse(
         )
     order = sorted(scores, key=lambda cid: -scores[cid])
     return [(chunks[cid], scores[cid]) for cid in order]
+
+
+def cover_each_thing(
+    query: str, chosen: list[tuple[Chunk, float]], ranked: Sequence[tuple[Chunk, float]]
+) -> list[tuple[Chunk, float]]:
+    """For a question about two things ("Wer leitet LISAvienna, und wer den Cluster in Linz?"):
+    when no chosen passage names one of them, the best candidate that names it takes the place of
+    the last passage of a source that holds several, so one document cannot crowd out the other."""
+    things = things_named(query) if asks_about_two(query) else []
+    if len(things) < 2:
+        return chosen
+    out = list(chosen)
+    for thing in things:
+        if any(thing.named_in(f"{c.title} {c.text}") for c, _ in out):
+            continue
+        taken = {c.id for c, _ in out}
+        found = next(
+            (
+                item
+                for item in ranked
+                if item[0].id not in taken and thing.named_in(f"{item[0].title} {item[0].text}")
+            ),
+            None,
+        )
+        sources = [c.source for c, _ in out]
+        crowded = [i for i in range(len(out) - 1, 0, -1) if sources.count(sources[i]) > 1]
+        if found is None or not crowded:
+            continue
+        out[crowded[0]] = (found[0], out[crowded[0]][1])
+    return out
 
 
 def diversify(

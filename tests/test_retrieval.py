@@ -268,3 +268,21 @@ def test_evidence_finds_places_and_known_things_in_the_other_language() -> None:
     # a place's shortest names count only at the start of a word: "Lentia" is Linz, "talent" is not
     assert retrieval._translation("linz") is not None
     assert not retrieval._translation("linz").search("a talented team")  # type: ignore[union-attr]
+
+
+def test_a_second_named_thing_gets_a_passage_of_its_own() -> None:
+    def chunk(source: str, n: int, text: str) -> Chunk:
+        return Chunk(id=f"{source}-{n}", text=text, source=source, title=source)
+
+    linz = [
+        (chunk("linz", n, f"Der Medizintechnik-Cluster in Linz, Teil {n}."), 0.9 - n / 100) for n in range(4)
+    ]
+    lisa = (chunk("lisa", 0, "LISAvienna is run by two managing directors."), 0.5)
+    ranked = [linz[0], linz[1], (chunk("x", 0, "Etwas anderes."), 0.8), linz[2], linz[3], lisa]
+    chosen = [linz[0], linz[1], ranked[2], linz[2], linz[3]]  # as a fusion that favours Linz may rank them
+    question = "Wer leitet LISAvienna, und wer führt den Medizintechnik-Cluster in Linz?"
+    covered = retrieval.cover_each_thing(question, chosen, ranked)
+    assert [c.source for c, _ in covered].count("lisa") == 1 and len(covered) == 5
+    assert [s for _, s in covered] == [s for _, s in chosen]  # the scores stay in order
+    # a question about one thing is left as it is
+    assert retrieval.cover_each_thing("Wer leitet LISAvienna?", chosen, ranked) == chosen

@@ -1,0 +1,74 @@
+"""What a question names: its acronyms and camel-case names and its places, and whether a text names
+them. Evidence, quotes and retrieval ask this of a question about two things ("HYPOS or H2.B?")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, partial
+
+from knowledge.places import Place, gazetteer, names_one_of, places_named
+
+# Acronyms and legal forms that are not the name of what a question is about.
+_COMMON_CAPS = frozenset(
+    {"ag", "ai", "ceo", "cfo", "cto", "eu", "f&e", "gmbh", "ggmbh", "hr", "id", "it", "kg", "ki", "kmu"}
+    | {"mba", "mint", "phd", "pr", "r&d", "sme", "smes", "uk", "un", "usa"}
+)
+_CAPS_TOKEN = re.compile(r"(?<![\w.])[^\W_][\w.&'’]*")
+
+
+def names(question: str) -> list[str]:
+    """The question's acronyms and camel-case names (see _names)."""
+    return list(_names(question))
+
+
+@lru_cache(maxsize=1024)
+def _names(question: str) -> tuple[str, ...]:
+    """The names a question uses that look like nothing but a name: acronyms and camel case ("HOLM",
+    "BioRegio", "H2.B"), each part of a hyphenated word on its own ("Cyber-Valley" is not one)."""
+    found = []
+    for token in _CAPS_TOKEN.findall(question):
+        for part in re.split(r"[-/]", re.sub(r"['’]s$", "", token.rstrip(".'’"))):
+            capitals = sum(ch.isupper() for ch in part)
+            known = part.lower() in _COMMON_CAPS or part.lower() in gazetteer()  # "NRW" is a place
+            if (capitals >= 2 or (capitals and any(ch.isdigit() for ch in part))) and not known:
+                found.append(part)
+    return tuple(dict.fromkeys(found))
+
+
+def uses(lowered: str, name: str) -> bool:
+    """True when the lower-cased text uses the name at the start of a word ("STERN" is not in "western")."""
+    return re.search(rf"(?<![^\W_]){re.escape(name.lower())}", lowered) is not None
+
+
+# A question about two things ("MAHREG and the Thuringian network"): each passage may answer for one.
+TWO = re.compile(r"\b(?:and|und|or|oder|sowie|versus|vs)\b", re.IGNORECASE)
+
+
+def asks_about_two(question: str) -> bool:
+    """True when the question joins two things ("HYPOS or H2.B", "Silicon Saxony and Silicon Alps")."""
+    return TWO.search(question) is not None
+
+
+@dataclass(frozen=True)
+class Thing:
+    """Something a question names, and a test of whether a text names it (in either language)."""
+
+    label: str
+    named_in: Callable[[str], bool]
+
+
+def things_named(question: str) -> list[Thing]:
+    """What the question names: its acronyms and camel-case names, then its places."""
+    things = [Thing(name, partial(_names_it, name)) for name in names(question)]
+    things += [Thing(places[0].names[0], partial(_names_one_of, places)) for places in places_named(question)]
+    return things
+
+
+def _names_it(name: str, text: str) -> bool:
+    return uses(text.lower(), name)
+
+
+def _names_one_of(places: tuple[Place, ...], text: str) -> bool:
+    return names_one_of(text, places)
