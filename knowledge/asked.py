@@ -245,6 +245,7 @@ def stated_relations(question: str) -> list[re.Pattern[str]]:
     return [stated for asked, stated in RELATIONS if asked.search(question)]
 
 
+LEADS = RELATIONS[0]  # (asked, stated): who leads it
 STARTED = RELATIONS[3]  # (asked, stated): a founding, a launch, an opening
 
 

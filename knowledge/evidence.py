@@ -18,6 +18,7 @@ from typing import Protocol
 from knowledge.asked import (
     COUNT,
     COUNTED_AFTER_YEAR,
+    LEADS,
     STARTED,
     counted,
     near,
@@ -321,6 +322,15 @@ def missing_date(question: str, pool: Sequence[Quoted]) -> list[str]:
     return ["date of the start"]
 
 
+def missing_leader(question: str, pool: Sequence[Quoted]) -> list[str]:
+    """For a question after who leads something: no sentence of the pool states a leader, in a
+    passage about what the question names."""
+    asked, stated = LEADS
+    if not asked.search(question) or any(stated.search(s.text) and about_asked(question, s) for s in pool):
+        return []
+    return ["leader"]
+
+
 def missing_evidence(question: str, hits: Sequence[Hit], pool: Sequence[Quoted]) -> list[str]:
     """Why the passages do not hold the asked fact (empty when nothing is missing); `pool` are the
     sentences that may hold it (the closest to the question and the best quotes).
@@ -340,6 +350,7 @@ def missing_evidence(question: str, hits: Sequence[Hit], pool: Sequence[Quoted])
         *missing_amount(question, pool),
         *missing_date(question, pool),
         *missing_current_role(question, pool),
+        *missing_leader(question, pool),
         *missing_roles(question, text),
         *missing_places(question, passages),
         *missing_names(question, text),

@@ -14,6 +14,7 @@ from knowledge.evidence import (
     missing_amount,
     missing_count,
     missing_evidence,
+    missing_leader,
     missing_names,
     missing_roles,
     missing_sectors,
@@ -109,7 +110,10 @@ def test_missing_evidence_combines_the_checks() -> None:
     assert missing_evidence("Seit wann gibt es die Cluster-Offensive in Bavaria?", hits, closest) == []
     assert missing_evidence("Was kostete die Cluster-Offensive 2007?", hits, closest) == ["2007", "money"]
     assert missing_evidence("Anything?", [], []) == ["passages"]
-    assert missing_evidence("Who runs the Cluster-Offensive in Toulouse?", hits, closest) == ["Toulouse"]
+    assert missing_evidence("Who runs the Cluster-Offensive in Toulouse?", hits, closest) == [
+        "leader",
+        "Toulouse",
+    ]
 
 
 def test_a_count_must_count_the_asked_thing() -> None:
@@ -266,3 +270,13 @@ def test_names_must_be_used_in_the_passages() -> None:
     ]
     # hyphenated German compounds and legal forms are not names
     assert missing_names("Wer leitet die Cyber-Valley-Forschungsgruppen der GmbH?", "cyber valley") == []
+
+
+def test_who_leads_needs_a_leader_in_a_passage_about_the_asked_thing() -> None:
+    krems = _sentence("In Krems liegt der Schwerpunkt auf Biotechnologie.", "Das Technopol Krems ...")
+    assert missing_leader("Wer leitet das Technopol in Krems?", [krems]) == ["leader"]
+    led = _sentence("Geleitet wird das Technopol von Anna Berger.", "Das Technopol Krems ...")
+    assert missing_leader("Wer leitet das Technopol in Krems?", [krems, led]) == []
+    elsewhere = _sentence("Geleitet wird das Technopol von Anna Berger.", "Das Technopol Tulln ...")
+    assert missing_leader("Who runs the technopole in Krems?", [krems, elsewhere]) == ["leader"]
+    assert missing_leader("Was erforscht das Technopol in Krems?", [krems]) == []
