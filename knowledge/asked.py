@@ -105,6 +105,14 @@ PRICED = (
         r"\w*fördergeld|\w*fördersumme|\w*förderung|\w*förderbescheid|\w*bescheid|funding|grants?\b|"
         r"\w*zuschuss|\w*zuschüsse|subsid|\bgefördert|\bfördert|bewilligt|approved",
     ),
+    # what something costs, when the question names no kind above ("What does a desk cost per month?"):
+    # the amount must stand next to a price, a charge or a period
+    _concept(
+        "price",
+        r"\w*kosten\b|kostet|costs?\b|\w*preise?\b|prices?\b|priced|charge|\w*beitr[aä]g|\w*gebühr|fees?\b|"
+        r"\w*miete\b|rent\b|per (?:month|year|day|hour|person)|pro (?:monat|jahr|tag|stunde|person)|monatlich|"
+        r"jährlich|monthly|yearly|annually|each\b|\bje\b",
+    ),
 )
 
 _COUNT_ASKED = re.compile(

@@ -108,7 +108,11 @@ def test_missing_evidence_combines_the_checks() -> None:
     hits = [_hit("Die Cluster-Offensive Bayern wurde 2006 ins Leben gerufen.", "Cluster-Offensive Bayern")]
     closest = [_sentence(hits[0].text)]
     assert missing_evidence("Seit wann gibt es die Cluster-Offensive in Bavaria?", hits, closest) == []
-    assert missing_evidence("Was kostete die Cluster-Offensive 2007?", hits, closest) == ["2007", "money"]
+    assert missing_evidence("Was kostete die Cluster-Offensive 2007?", hits, closest) == [
+        "2007",
+        "money",
+        "amount of price",
+    ]
     assert missing_evidence("Anything?", [], []) == ["passages"]
     assert missing_evidence("Who runs the Cluster-Offensive in Toulouse?", hits, closest) == [
         "leader",
@@ -223,6 +227,13 @@ def test_amounts_in_words_and_things_inside_compounds() -> None:
         _sentence("In das neue Institut investierte das Land 32,5 Millionen Euro."),
     ]
     assert missing_amount("Wie viel Fördergeld umfasste der Bescheid?", grant) == ["amount of funding"]
+    # what something costs: an amount next to a price, a charge or a period
+    invested = [_sentence("In die Zentren hat das Land mehr als 136 Millionen Euro investiert.")]
+    assert missing_amount("How much does a coworking desk cost per month?", invested) == ["amount of price"]
+    desk = [_sentence("Ein Coworking-Platz kostet 250 Euro im Monat.")]
+    assert missing_amount("How much does a coworking desk cost per month?", desk) == []
+    fee = [_sentence("Der Jahresbeitrag beträgt 500 Euro.")]
+    assert missing_amount("Wie viel kostet die Mitgliedschaft im Jahr?", fee) == []
     buses = [_sentence("Bis 2025 will sie rund 170 Brennstoffzellenbusse einsetzen.")]
     assert missing_count("Wie viele Busse mit Brennstoffzelle sind geplant?", buses) == []
 
