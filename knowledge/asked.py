@@ -102,7 +102,7 @@ PRICED = (
     _concept("profit", r"profits?\b|\w*gewinn|earnings"),
     _concept(
         "funding",
-        r"\w*fördergeld|\w*fördersumme|\w*förderung|\w*förderbescheid|\w*bescheid|funding|grants?\b|"
+        r"\w*fördergeld|\w*fördersumme|\w*förderung|\w*förderbescheid|\w*bescheid|funding|fund(?:ed|s)\b|grants?\b|"
         r"\w*zuschuss|\w*zuschüsse|subsid|\bgefördert|\bfördert|bewilligt|approved",
     ),
     # what something costs, when the question names no kind above ("What does a desk cost per month?"):
@@ -236,7 +236,7 @@ RELATIONS = tuple(
         ),
         (  # when it began (STARTED below)
             r"gegründet|gründung|\bfounded\b|\bfounding\b|established|set up|launched|\bstart|startschuss|auftakt|"
-            r"eröffn|\bopened\b|ins leben",
+            r"eröffn|\bopen(?:ed|ing)?\b|ins leben",
             r"gegründet|gründung|\bfounded\b|established|set up|launched|\bstart|startschuss|auftakt|eröffn|"
             r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bbegonnen|\bbeginnt|\bentstand|gestartet",
         ),

@@ -152,7 +152,7 @@ def answer_patterns(question: str) -> list[re.Pattern[str]]:
         patterns.append(COUNT)
         if focus.concept is not None:  # a count of the asked thing
             patterns.append(near(COUNT, focus.concept.pattern))
-    kind = priced(question) if MONEY.asked.search(question) else None
+    kind = priced(question) if MONEY in asked_types(question) else None
     if kind is not None:  # an amount of the asked kind
         patterns.append(near(MONEY.answer, kind.pattern, between=6))
     return patterns
@@ -160,7 +160,13 @@ def answer_patterns(question: str) -> list[re.Pattern[str]]:
 
 def asked_types(question: str) -> list[AnswerType]:
     """The kinds of fact the question asks for that we can recognise in an answer."""
-    return [t for t in ANSWER_TYPES if t.asked.search(question)]
+    found = [t for t in ANSWER_TYPES if t.asked.search(question)]
+    if MONEY not in found and _HOW_MUCH.search(question) and priced(question) is not None:
+        found.insert(0, MONEY)  # "How much EU funding ...", "Wie viel Miete ..."
+    return found
+
+
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwie ?viel\b", re.IGNORECASE)  # not "wie viele" (how many)
 
 
 def missing_numbers(question: str, hits: Sequence[Hit]) -> list[str]:
@@ -269,7 +275,7 @@ def missing_count(question: str, pool: Sequence[Quoted]) -> list[str]:
 def missing_amount(question: str, pool: Sequence[Quoted]) -> list[str]:
     """For a question after a named kind of amount (a fee, the turnover, the rent): no sentence of the
     pool holds an amount of that kind, in a passage about what the question names."""
-    kind = priced(question) if MONEY.asked.search(question) else None
+    kind = priced(question) if MONEY in asked_types(question) else None
     if kind is None or any(
         near(MONEY.answer, kind.pattern, between=6).search(s.text) and states_about_asked(question, s)
         for s in pool

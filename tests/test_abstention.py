@@ -227,6 +227,14 @@ def test_amounts_in_words_and_things_inside_compounds() -> None:
         _sentence("In das neue Institut investierte das Land 32,5 Millionen Euro."),
     ]
     assert missing_amount("Wie viel Fördergeld umfasste der Bescheid?", grant) == ["amount of funding"]
+    # "how much" with a kind of amount asks for money
+    stages = [_sentence("Under INTERREG II, BioValley had a budget of 2.2 million euros.")]
+    assert missing_amount("How much EU funding did BioValley receive under INTERREG IV?", stages) == [
+        "amount of funding"
+    ]
+    funded = [_sentence("Under INTERREG IV the EU funded BioValley with 3 million euros.")]
+    assert missing_amount("How much EU funding did BioValley receive under INTERREG IV?", funded) == []
+    assert missing_amount("Wie viele Projekte wurden gefördert?", stages) == []  # how many, not how much
     # what something costs: an amount next to a price, a charge or a period
     invested = [_sentence("In die Zentren hat das Land mehr als 136 Millionen Euro investiert.")]
     assert missing_amount("How much does a coworking desk cost per month?", invested) == ["amount of price"]
