@@ -97,7 +97,7 @@ PRICED = (
     _concept("fee", r"fees?\b|\w*beitr[aä]g|\w*gebühr|subscription|dues\b"),
     _concept("turnover", r"turnover|revenues?\b|\w*umsatz|\w*umsätze|\w*erlös|sales\b|erwirtschaft"),
     _concept("rent", r"rent\b|rents\b|rental|\w*miete\b|\w*mieten\b|lease|pacht"),
-    _concept("salary", r"salar|\w*gehalt|\w*gehälter|wages?\b|\w*lohn|\w*löhne"),
+    _concept("salary", r"salar|\w*gehalt|\w*gehälter|wages?\b|\w*lohn|\w*löhne|earns?\b|verdien"),
     _concept("prize", r"prize|\w*preisgeld|dotiert|endowed"),
     _concept("profit", r"profits?\b|\w*gewinn|earnings"),
     _concept(
@@ -312,6 +312,9 @@ SECTORS = (
     _concept("wine", r"\bwines?\b|winegrow|vineyard|viticult|\w*weinbau|\bwein\w*|\w*winzer"),
     _concept("wood", r"\bwood|timber|forestry|\w*holz|\w*forst"),
     _concept("furniture", r"furniture|\w*möbel"),
+    _concept(
+        "glass and ceramics", r"glass\b|glas\b|\w*glasindustrie|\w*glashütte|glassworks|ceramic|\w*keramik"
+    ),
     _concept("textiles", r"textile|\w*textil|fashion|\w*mode(?:branche|industrie)|apparel|clothing"),
     _concept("tourism", r"touris|\w*tourismus|hotel|\w*gastgewerbe|hospitality"),
     _concept(

@@ -63,7 +63,7 @@ ANSWER_TYPES = (
             r"mitgliedsbeitr|jahresbeitr|beitragshöhe|gebühr|kosten|kostet|preisgeld|budget|fördergeld|fördersumme|"
             r"wie viel geld|wie viele euro|how much (?:money|does|did|is|was|will)|\bcosts?\b|\bfees?\b|"
             r"prize money|\bprice\b|turnover|revenue|umsatz|umsätze|\brent\b|\bmiete|salar|gehalt|gehälter|"
-            r"preisgeld|dotiert",
+            r"preisgeld|dotiert|\bearns?\b|\bverdient|\bverdienen",
             re.IGNORECASE,
         ),
         re.compile(f"{_AMOUNT}|{_CURRENCY_FIRST}", re.IGNORECASE),

@@ -227,6 +227,9 @@ def test_amounts_in_words_and_things_inside_compounds() -> None:
         _sentence("In das neue Institut investierte das Land 32,5 Millionen Euro."),
     ]
     assert missing_amount("Wie viel Fördergeld umfasste der Bescheid?", grant) == ["amount of funding"]
+    # what someone earns is a salary
+    managers = [_sentence("The cluster manager leads a team of five.")]
+    assert missing_amount("What does a cluster manager typically earn?", managers) == ["amount of salary"]
     # "how much" with a kind of amount asks for money
     stages = [_sentence("Under INTERREG II, BioValley had a budget of 2.2 million euros.")]
     assert missing_amount("How much EU funding did BioValley receive under INTERREG IV?", stages) == [
@@ -254,6 +257,9 @@ def test_an_industry_the_question_names_must_be_named_in_the_passages() -> None:
     ]
     assert missing_sectors("Who heads the fintech cluster in Singapore?", "partners in singapore") == [
         "fintech"
+    ]
+    assert missing_sectors("Welches Netzwerk vertritt die Glasindustrie im Bayerischen Wald?", plastics) == [
+        "glass and ceramics"
     ]
     # "it" is a pronoun, not the IT industry
     assert missing_sectors("When did it open, and what did it cost?", plastics) == []
