@@ -22,14 +22,23 @@ class Concept:
 
     name: str
     pattern: re.Pattern[str]
+    stated_as: re.Pattern[str] | None = None  # how an answer may name it, when wider than a question
 
     def named_in(self, text: str) -> bool:
         """True when the text names the concept."""
         return bool(self.pattern.search(text))
 
+    @property
+    def stated(self) -> re.Pattern[str]:
+        """How a sentence that answers a question about the concept may name it."""
+        return self.stated_as or self.pattern
 
-def _concept(name: str, stems: str) -> Concept:
-    return Concept(name, re.compile(rf"(?<![^\W\d_])(?:{stems})", re.IGNORECASE))
+
+def _concept(name: str, stems: str, stated_as: str | None = None) -> Concept:
+    def compiled(words: str) -> re.Pattern[str]:
+        return re.compile(rf"(?<![^\W\d_])(?:{words})", re.IGNORECASE)
+
+    return Concept(name, compiled(stems), compiled(stated_as) if stated_as else None)
 
 
 # Things counted. Each pattern matches at the start of a word (German compounds: at the start of the
@@ -52,7 +61,7 @@ COUNTED = (
     _concept("projects", r"\w*proje[ck]t|vorhaben"),
     _concept(
         "participants",
-        r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|delegat|exhibitor|"
+        r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|delegat|exhibit|"
         r"aussteller|people (?:attend|came|took part|participat)",
     ),
     _concept(
@@ -95,7 +104,10 @@ COUNTED = (
 # for money in general ("Wie viel Geld", "What does it cost") needs an amount in the closest sentences.
 PRICED = (
     _concept("fee", r"fees?\b|\w*beitr[aä]g|\w*gebühr|subscription|dues\b"),
-    _concept("turnover", r"turnover|revenues?\b|\w*umsatz|\w*umsätze|\w*erlös|sales\b|erwirtschaft"),
+    _concept(
+        "turnover",
+        r"turnover|turn(?:s|ed)? over|revenues?\b|\w*umsatz|\w*umsätze|\w*erlös|sales\b|erwirtschaft",
+    ),
     _concept("rent", r"rent\b|rents\b|rental|\w*miete\b|\w*mieten\b|lease|pacht"),
     _concept("salary", r"salar|\w*gehalt|\w*gehälter|wages?\b|\w*lohn|\w*löhne|earns?\b|verdien"),
     _concept("prize", r"prize|\w*preisgeld|dotiert|endowed"),
@@ -109,9 +121,11 @@ PRICED = (
     # the amount must stand next to a price, a charge or a period
     _concept(
         "price",
+        r"\w*kosten\b|kostet|costs?\b|\w*preise?\b|prices?\b|priced|charge",
+        # an answer may name the price, a charge or the period it covers ("25,000 euros a year each")
         r"\w*kosten\b|kostet|costs?\b|\w*preise?\b|prices?\b|priced|charge|\w*beitr[aä]g|\w*gebühr|fees?\b|"
         r"\w*miete\b|rent\b|per (?:month|year|day|hour|person)|pro (?:monat|jahr|tag|stunde|person)|monatlich|"
-        r"jährlich|monthly|yearly|annually|each\b|\bje\b",
+        r"jährlich|monthly|yearly|annually|a (?:year|month)\b|each\b|\bje\b",
     ),
 )
 
@@ -128,8 +142,10 @@ COUNTED_AFTER_YEAR = (
 )
 COUNT = re.compile(
     rf"(?:(?<![\w.,])(?!(?:19|20)\d\d\b(?!{COUNTED_AFTER_YEAR}))\d[\d.,']*(?<![.,'])(?![.,']?\d)(?!\w)|\b(?:zwei|drei|vier|fünf|sechs|sieben|"
-    r"acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|tausend|dutzend|two|three|four|five|six|"
-    r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|dozen)(?:e|en|s)?\b)"
+    r"acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|"
+    r"dutzend|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen)"
+    r"(?:e|en|s)?\b)"
     r"(?!\s*(?:%|prozent\b|percent\b|per cent\b|euros?\b|eur\b|€|chf\b|franken\b|francs\b|dollars?\b|\$|mio\b|"
     r"millionen\b|million\b|mrd\b|milliarden\b|billion\b))",
     re.IGNORECASE,

@@ -218,8 +218,9 @@ class Assistant:
         # number, ...) among the sentences closest to it. It holds in both modes; with an LLM, the
         # model may still answer NO_ANSWER.
         ranked = await asyncio.to_thread(self._ranked, question, retrieval, language)
+        nearby = list({c.hit.chunk_id: c.hit for c in ranked if c.hit not in retrieval.hits}.values())
         if not retrieval.confident(best_similarity(ranked)) or missing_evidence(
-            question, retrieval.hits, evidence_pool(ranked, FOCUS_SENTENCES)
+            question, retrieval.hits, evidence_pool(ranked, FOCUS_SENTENCES), nearby
         ):
             abstained = self._abstain(retrieval, language, "llm" if self.llm else "extractive")
             return Prepared(language, retrieval, abstained, ranked)

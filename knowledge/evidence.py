@@ -28,7 +28,7 @@ from knowledge.asked import (
     together,
 )
 from knowledge.models import Hit
-from knowledge.named import asks_about_two, names, uses
+from knowledge.named import asks_about_two, names, phrase_used, phrases, used_phrases, uses
 from knowledge.places import missing_places, names_one_of, places_named
 from knowledge.text import words
 
@@ -154,7 +154,7 @@ def answer_patterns(question: str) -> list[re.Pattern[str]]:
             patterns.append(near(COUNT, focus.concept.pattern))
     kind = priced(question) if MONEY in asked_types(question) else None
     if kind is not None:  # an amount of the asked kind
-        patterns.append(near(MONEY.answer, kind.pattern, between=6))
+        patterns.append(near(MONEY.answer, kind.stated, between=6))
     return patterns
 
 
@@ -169,10 +169,11 @@ def asked_types(question: str) -> list[AnswerType]:
 _HOW_MUCH = re.compile(r"\bhow much\b|\bwie ?viel\b", re.IGNORECASE)  # not "wie viele" (how many)
 
 
-def missing_numbers(question: str, hits: Sequence[Hit]) -> list[str]:
-    """Numbers the question asks about (years, counts) that none of the passages contains: evidence
-    that the passages are about the topic but not about the asked fact."""
-    present = {w for hit in hits[:MAX_PASSAGES] for w in words(f"{hit.title} {hit.text}")}
+def missing_numbers(question: str, hits: Sequence[Hit], nearby: Sequence[Hit] = ()) -> list[str]:
+    """Numbers the question asks about (years, counts) that none of the passages (nor the passages
+    next to them: "2017" may stand one sentence before the answer) contains: evidence that the
+    passages are about the topic but not about the asked fact."""
+    present = {w for hit in [*hits[:MAX_PASSAGES], *nearby] for w in words(f"{hit.title} {hit.text}")}
     return [w for w in dict.fromkeys(words(question)) if w.isdigit() and w not in present]
 
 
@@ -209,7 +210,8 @@ def about_asked(question: str, sentence: Quoted) -> bool:
     of employees in Vienna, nor "Luxembourg's HealthTech cluster" by Luxembourg's car cluster."""
     passage = f"{sentence.hit.title} {sentence.hit.text}"
     wanted = names(question)
-    if any(uses(passage.lower(), name) for name in wanted):
+    lowered = passage.lower()
+    if any(uses(lowered, name) for name in wanted) or any(phrase_used(lowered, p) for p in phrases(question)):
         return True
     if wanted and not asks_about_two(question):  # one named thing: its name, not only its place
         return False
@@ -277,7 +279,7 @@ def missing_amount(question: str, pool: Sequence[Quoted]) -> list[str]:
     pool holds an amount of that kind, in a passage about what the question names."""
     kind = priced(question) if MONEY in asked_types(question) else None
     if kind is None or any(
-        near(MONEY.answer, kind.pattern, between=6).search(s.text) and states_about_asked(question, s)
+        near(MONEY.answer, kind.stated, between=6).search(s.text) and states_about_asked(question, s)
         for s in pool
     ):
         return []
@@ -337,11 +339,14 @@ def missing_leader(question: str, pool: Sequence[Quoted]) -> list[str]:
     return ["leader"]
 
 
-def missing_evidence(question: str, hits: Sequence[Hit], pool: Sequence[Quoted]) -> list[str]:
+def missing_evidence(
+    question: str, hits: Sequence[Hit], pool: Sequence[Quoted], nearby: Sequence[Hit] = ()
+) -> list[str]:
     """Why the passages do not hold the asked fact (empty when nothing is missing); `pool` are the
-    sentences that may hold it (the closest to the question and the best quotes).
+    sentences that may hold it (the closest to the question and the best quotes), `nearby` the
+    passages next to the retrieved ones.
 
-    Missing may be: a number the question names (in the passages); the asked kind of fact, such as
+    Missing may be: a number the question names (in the passages or next to them); the asked kind of fact, such as
     money or a phone number, or a count, amount, dated beginning or current role-holder of the asked
     thing (in the pool, in a passage about what the question names); a role, place, acronym or
     industry the question names (in the passages)."""
@@ -349,8 +354,13 @@ def missing_evidence(question: str, hits: Sequence[Hit], pool: Sequence[Quoted])
         return ["passages"]
     passages = [f"{hit.title} {hit.text}" for hit in hits[:MAX_PASSAGES]]
     text = " ".join(passages).lower()
+    # A multi-word name the passages use ("Cyber Valley"): only sentences of passages that use one of
+    # the question's names may hold the asked fact (not a count of start-ups in Medicon Valley).
+    named = [*used_phrases(question, passages), *names(question)] if used_phrases(question, passages) else []
+    if named:
+        pool = [s for s in pool if any(uses(f"{s.hit.title} {s.hit.text}".lower(), name) for name in named)]
     return [
-        *missing_numbers(question, hits),
+        *missing_numbers(question, hits, nearby),
         *missing_types(question, [s.text for s in pool if states_about_asked(question, s)]),
         *missing_count(question, pool),
         *missing_amount(question, pool),

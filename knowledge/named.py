@@ -4,7 +4,7 @@ them. Evidence, quotes and retrieval ask this of a question about two things ("H
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -72,3 +72,40 @@ def _names_it(name: str, text: str) -> bool:
 
 def _names_one_of(places: tuple[Place, ...], text: str) -> bool:
     return names_one_of(text, places)
+
+
+# Two to four capitalised words after the first word of a sentence: "Cyber Valley", "Medicon Valley".
+_PHRASE = re.compile(r"(?<=[\w,;:)] )(?:[A-ZÄÖÜ][\w'’&.-]*\s+){1,3}[A-ZÄÖÜ][\w'’&-]*")
+
+
+@lru_cache(maxsize=1024)
+def phrases(question: str) -> tuple[str, ...]:
+    """Multi-word proper names a question uses ("Cyber Valley", "Medicon Valley"), not places. In
+    German every noun is capitalised, so callers keep only phrases that the documents use."""
+    found = []
+    for match in _PHRASE.finditer(question):
+        phrase = re.sub(r"['’]s$", "", match.group(0).rstrip(".'’"))
+        place_names = {
+            name.lower() for places in places_named(phrase) for place in places for name in place.names
+        }
+        if phrase.lower() not in place_names:  # "Upper Austria" is a place
+            found.append(phrase)
+    return tuple(dict.fromkeys(found))
+
+
+def phrase_used(lowered: str, phrase: str) -> str | None:
+    """The longest ending of the multi-word name (two words at least) that the lower-cased text uses
+    ("Verein Silicon Saxony" as "Silicon Saxony"), if any."""
+    words = phrase.split()
+    return next((e for e in (" ".join(words[i:]) for i in range(len(words) - 1)) if uses(lowered, e)), None)
+
+
+def used_phrases(question: str, passages: Sequence[str]) -> list[str]:
+    """The question's multi-word names that the passages use, each as its longest ending they use."""
+    lowered = [passage.lower() for passage in passages]
+    out = []
+    for phrase in phrases(question):
+        used = next((found for text in lowered if (found := phrase_used(text, phrase))), None)
+        if used is not None:
+            out.append(used)
+    return out

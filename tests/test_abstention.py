@@ -16,11 +16,13 @@ from knowledge.evidence import (
     missing_evidence,
     missing_leader,
     missing_names,
+    missing_numbers,
     missing_roles,
     missing_sectors,
     missing_types,
 )
 from knowledge.models import Hit
+from knowledge.named import phrases
 from knowledge.places import missing_places
 
 
@@ -305,3 +307,39 @@ def test_who_leads_needs_a_leader_in_a_passage_about_the_asked_thing() -> None:
     elsewhere = _sentence("Geleitet wird das Technopol von Anna Berger.", "Das Technopol Tulln ...")
     assert missing_leader("Who runs the technopole in Krems?", [krems, elsewhere]) == ["leader"]
     assert missing_leader("Was erforscht das Technopol in Krems?", [krems]) == []
+
+
+def test_a_multi_word_name_the_passages_use_decides_what_a_passage_is_about() -> None:
+    cyber = _sentence("Cyber Valley was launched in 2016.", title="Cyber Valley")
+    medicon = _sentence(
+        "Between 1997 and 2006, 118 life science start-ups were founded.", title="Medicon Valley"
+    )
+    question = "How many start-ups have been founded out of Cyber Valley so far?"
+    assert phrases(question) == ("Cyber Valley",)
+    assert missing_evidence(question, [cyber.hit, medicon.hit], [cyber, medicon]) == ["count of start-ups"]
+    assert missing_evidence("How many start-ups came out of Medicon Valley?", [medicon.hit], [medicon]) == []
+    # places are no such names, and a German question's nouns count only where the passages use them
+    assert phrases("Which network supports the plastics industry in Upper Austria?") == ()
+    assert not about_asked("Wie viele Mitglieder hat der Verein Silicon Saxony?", cyber)
+
+
+def test_numbers_may_stand_in_the_passage_next_to_the_answer() -> None:
+    answer = _hit("Außerdem vereinbarte der Verein eine Kooperation mit dem Kunststoffcluster PolymerMat.")
+    before = _hit("Ins vierte Quartal 2017 startete der Verein mit neuer Adresse.")
+    question = "Mit welchen Netzwerken hat der Verein 2017 eine Zusammenarbeit vereinbart?"
+    assert missing_numbers(question, [answer]) == ["2017"]
+    assert missing_numbers(question, [answer], nearby=[before]) == []
+
+
+def test_counts_in_words_and_kinds_of_amount_in_other_words() -> None:
+    fair = [_sentence("At the fair in Besançon in 2006, around sixty Swiss companies exhibited.")]
+    assert missing_count("Wie viele Schweizer Aussteller waren 2006 in Besançon?", fair) == []
+    sales = [_sentence("The members' combined 2008 sales of 65 billion euros supported a large R&D budget.")]
+    assert missing_amount("How much did the members turn over together in 2008?", sales) == []
+    # a period names no price in the question, but may state one in the answer
+    budget = [
+        _sentence("Für die Initiative stehen in den kommenden Jahren 6,4 Millionen Euro zur Verfügung.")
+    ]
+    assert missing_amount("How much money is earmarked for the initiative each year?", budget) == []
+    each = [_sentence("Each participating industrial company contributes 25,000 euros a year.")]
+    assert missing_amount("How much does a member company have to pay? What does it cost?", each) == []
