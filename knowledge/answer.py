@@ -34,6 +34,8 @@ NEIGHBOUR_PENALTY = 0.1
 ANSWER_TYPE_WEIGHT = 0.8
 # (question, sentences) -> the cosine similarity of each sentence to the question, None where unknown.
 MAX_NEW_SENTENCES = 4
+# How far below the best quote a quote for a question's second named thing may score.
+SECOND_THING_MARGIN = 1.5
 MIN_QUOTE_CHARS = 25
 SentenceSimilarity = Callable[[str, Sequence[str]], Sequence[float | None]]
 
@@ -203,12 +205,17 @@ def choose_quotes(
     things = things_named(question) if asks_about_two(question) else []
     if len(things) < 2:
         return list(ranked[:n])
+    floor = ranked[0].score - SECOND_THING_MARGIN if ranked else 0.0
     while len(chosen) < min(n, len(ranked)):
         said = [f"{c.hit.title} {c.text}" for c in chosen]
         open_things = [thing for thing in things if not any(thing.named_in(text) for text in said)]
         rest = [c for c in ranked if c not in chosen]
         covering = (
-            c for c in rest if any(thing.named_in(f"{c.hit.title} {c.text}") for thing in open_things)
+            c
+            for c in rest
+            if c.score >= floor
+            and not c.text.endswith("?")
+            and any(thing.named_in(f"{c.hit.title} {c.text}") for thing in open_things)
         )
         chosen.append(next(covering, rest[0]))
     return chosen

@@ -36,7 +36,9 @@ class Concept:
 
 def _concept(name: str, stems: str, stated_as: str | None = None) -> Concept:
     def compiled(words: str) -> re.Pattern[str]:
-        return re.compile(rf"(?<![^\W\d_])(?:{words})", re.IGNORECASE)
+        # letters only before a stem: "\w*" would also run over digits and "_" (quadratic on long runs)
+        letters = words.replace(r"\w*", r"[^\W\d_]*")
+        return re.compile(rf"(?<![^\W\d_])(?:{letters})", re.IGNORECASE)
 
     return Concept(name, compiled(stems), compiled(stated_as) if stated_as else None)
 
@@ -61,7 +63,7 @@ COUNTED = (
     _concept("projects", r"\w*proje[ck]t|vorhaben"),
     _concept(
         "participants",
-        r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|delegat|exhibit|"
+        r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|delegat|exhibitors?\b|exhibited\b|exhibiting\b|"
         r"aussteller|people (?:attend|came|took part|participat)",
     ),
     _concept(
@@ -252,7 +254,7 @@ RELATIONS = tuple(
         ),
         (  # when it began (STARTED below)
             r"gegründet|gründung|\bfounded\b|\bfounding\b|established|set up|launched|\bstart|startschuss|auftakt|"
-            r"eröffn|\bopen(?:ed|ing)?\b|ins leben",
+            r"eröffn|\bopened\b|\bopening (?:date|ceremony)|ins leben",
             r"gegründet|gründung|\bfounded\b|established|set up|launched|\bstart|startschuss|auftakt|eröffn|"
             r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bbegonnen|\bbeginnt|\bentstand|gestartet",
         ),
@@ -269,7 +271,19 @@ def stated_relations(question: str) -> list[re.Pattern[str]]:
     return [stated for asked, stated in RELATIONS if asked.search(question)]
 
 
-LEADS = RELATIONS[0]  # (asked, stated): who leads it
+# Who leads it, for the evidence check: only a question that asks for the leader ("Who is the lead
+# partner?", "Which region leads in hydrogen?" do not), and the ways a sentence names one.
+LEADS = (
+    re.compile(
+        r"\bwer (?:leitet|führt|managt|steht an der spitze)|\bwho (?:manages|runs|leads|heads|directs|is in charge)|"
+        r"\bleitung\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"{RELATIONS[0][1].pattern}|\blead|run by|\bruns\b|administ|verwalt|verantwort",
+        re.IGNORECASE,
+    ),
+)
 STARTED = RELATIONS[3]  # (asked, stated): a founding, a launch, an opening
 
 

@@ -125,7 +125,7 @@ class Assistant:
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
         """The k best passages."""
-        return self.retriever.retrieve(query, k=k, mode=mode).hits
+        return self.retriever.retrieve(unicodedata.normalize("NFC", query), k=k, mode=mode).hits
 
     def _retrieve(
         self, question: str, history: Sequence[Turn], language: Language, mode: Mode = "hybrid"
@@ -250,6 +250,7 @@ class Assistant:
         self, question: str, history: Sequence[Turn] = (), language: Language | None = None
     ) -> Answer:
         """Answer a question (one LLM request, not streamed), using the conversation for follow-ups."""
+        question = unicodedata.normalize("NFC", question)
         prepared = await self._prepare(question, history, language)
         if prepared.ready is not None:
             return prepared.ready
@@ -264,6 +265,7 @@ class Assistant:
         self, question: str, history: Sequence[Turn] = (), language: Language | None = None
     ) -> AsyncIterator[str | Answer]:
         """Yield pieces of the answer as the LLM writes them, then the final Answer."""
+        question = unicodedata.normalize("NFC", question)
         prepared = await self._prepare(question, history, language)
         if prepared.ready is not None:
             yield prepared.ready

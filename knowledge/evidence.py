@@ -63,7 +63,7 @@ ANSWER_TYPES = (
             r"mitgliedsbeitr|jahresbeitr|beitragshöhe|gebühr|kosten|kostet|preisgeld|budget|fördergeld|fördersumme|"
             r"wie viel geld|wie viele euro|how much (?:money|does|did|is|was|will)|\bcosts?\b|\bfees?\b|"
             r"prize money|\bprice\b|turnover|revenue|umsatz|umsätze|\brent\b|\bmiete|salar|gehalt|gehälter|"
-            r"preisgeld|dotiert|\bearns?\b|\bverdient|\bverdienen",
+            r"preisgeld|dotiert|\bearns?\b|wie ?viel\w*(?:\s+\w+){0,4}\s+verdien",
             re.IGNORECASE,
         ),
         re.compile(f"{_AMOUNT}|{_CURRENCY_FIRST}", re.IGNORECASE),
@@ -103,7 +103,10 @@ ANSWER_TYPES = (
         re.compile(
             r"\b\d{1,2}\.\s*(?:\d{1,2}\.|januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember)|"
             r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:january|february|march|april|may|june|july|august|september|october|november|december)|"
-            r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}\b",
+            r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}"
+            r"(?:st|nd|rd|th)?\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
+            r"\b(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|"
+            r"thursday|friday|saturday|sunday)s?\b",
             re.IGNORECASE,
         ),
     ),
@@ -211,10 +214,12 @@ def about_asked(question: str, sentence: Quoted) -> bool:
     passage = f"{sentence.hit.title} {sentence.hit.text}"
     wanted = names(question)
     lowered = passage.lower()
-    if any(uses(lowered, name) for name in wanted) or any(phrase_used(lowered, p) for p in phrases(question)):
+    if any(uses(lowered, name) for name in wanted):
         return True
     if wanted and not asks_about_two(question):  # one named thing: its name, not only its place
         return False
+    if any(phrase_used(lowered, p) for p in phrases(question)):  # "Cyber Valley"
+        return True
     asked = places_named(question)
     regions = [places for places in asked if not any(p.is_country for p in places)]
     if regions:
@@ -246,18 +251,25 @@ _YEAR = re.compile(rf"\b(?:19|20)\d\d\b(?!{COUNTED_AFTER_YEAR})", re.IGNORECASE)
 def states_about_asked(question: str, sentence: Quoted) -> bool:
     """True when a sentence with the asked count, amount or date may answer the question: its passage
     is about what the question names, it names the organisational form or unit the question asks
-    about, and it dates the year the question names, or its passage does when the sentence dates no
-    year ("members when it was founded in 2005" are not the members of 2019, nor is the start-up budget
-    in a passage about 2019 the budget of 2024)."""
+    about, and it fits the asked year (see fits_year)."""
     if not about_asked(question, sentence):
         return False
     if any(asked.search(question) and not named.search(sentence.text) for asked, named in QUALIFIERS):
         return False
+    return fits_year(question, sentence)
+
+
+def fits_year(question: str, sentence: Quoted) -> bool:
+    """True unless the question names a year and the sentence dates another one, or dates none in a
+    passage (title included) that dates only others: "members when it was founded in 2005" are not the
+    members of 2019, nor is the start-up budget in a passage about 2019 the budget of 2024."""
     years = set(_YEAR.findall(question))
     if not years:
         return True
-    found = set(_YEAR.findall(sentence.text)) or set(_YEAR.findall(sentence.hit.text))  # else its passage's
-    return bool(years & found)
+    found = set(_YEAR.findall(sentence.text)) or set(
+        _YEAR.findall(f"{sentence.hit.title} {sentence.hit.text}")
+    )
+    return not found or bool(years & found)
 
 
 def missing_sectors(question: str, text: str) -> list[str]:
@@ -339,6 +351,11 @@ def missing_leader(question: str, pool: Sequence[Quoted]) -> list[str]:
     return ["leader"]
 
 
+def _names_any(lowered: str, acronyms: Sequence[str], used: Sequence[str]) -> bool:
+    """True when the lower-cased passage uses one of the acronyms or multi-word names."""
+    return any(uses(lowered, name) for name in acronyms) or any(phrase_used(lowered, p) for p in used)
+
+
 def missing_evidence(
     question: str, hits: Sequence[Hit], pool: Sequence[Quoted], nearby: Sequence[Hit] = ()
 ) -> list[str]:
@@ -356,12 +373,14 @@ def missing_evidence(
     text = " ".join(passages).lower()
     # A multi-word name the passages use ("Cyber Valley"): only sentences of passages that use one of
     # the question's names may hold the asked fact (not a count of start-ups in Medicon Valley).
-    named = [*used_phrases(question, passages), *names(question)] if used_phrases(question, passages) else []
-    if named:
-        pool = [s for s in pool if any(uses(f"{s.hit.title} {s.hit.text}".lower(), name) for name in named)]
+    used = used_phrases(question, passages)
+    if used:
+        pool = [s for s in pool if _names_any(f"{s.hit.title} {s.hit.text}".lower(), names(question), used)]
     return [
         *missing_numbers(question, hits, nearby),
-        *missing_types(question, [s.text for s in pool if states_about_asked(question, s)]),
+        *missing_types(
+            question, [s.text for s in pool if about_asked(question, s) and fits_year(question, s)]
+        ),
         *missing_count(question, pool),
         *missing_amount(question, pool),
         *missing_date(question, pool),

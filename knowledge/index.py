@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from langchain_chroma import Chroma
 from knowledge.config import Settings
 from knowledge.embeddings import CachedEmbeddings
 from knowledge.errors import ClusterBridgeError, StoreError
+
+log = logging.getLogger(__name__)
 
 _PAGE = 2000
 # How widely HNSW searches (Chroma's default is 100). An embedded collection of 100 to 1,000 vectors
@@ -134,11 +137,19 @@ class VectorIndex:
                 collection_configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             )
             self.collection: chromadb.Collection = client.get_collection(self.name)
-            hnsw = (self.collection.configuration or {}).get("hnsw") or {}
-            if int(hnsw.get("ef_search") or 0) < EF_SEARCH:  # created by an earlier version
-                self.collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
         except Exception as exc:
             raise StoreError(f"cannot open collection {self.name}: {exc}") from exc
+        self._widen_search()
+
+    def _widen_search(self) -> None:
+        """Search EF_SEARCH wide in a collection an earlier version created (a failure, such as a
+        database another process holds locked, only leaves the narrower search until the next start)."""
+        try:
+            hnsw = (self.collection.configuration or {}).get("hnsw") or {}
+            if int(hnsw.get("ef_search") or 0) < EF_SEARCH:
+                self.collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+        except Exception as exc:
+            log.warning("could not widen the search of %s: %s", self.name, exc)
 
     def count(self) -> int:
         """How many chunks are indexed."""

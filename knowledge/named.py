@@ -95,9 +95,13 @@ def phrases(question: str) -> tuple[str, ...]:
 
 def phrase_used(lowered: str, phrase: str) -> str | None:
     """The longest ending of the multi-word name (two words at least) that the lower-cased text uses
-    ("Verein Silicon Saxony" as "Silicon Saxony"), if any."""
-    words = phrase.split()
-    return next((e for e in (" ".join(words[i:]) for i in range(len(words) - 1)) if uses(lowered, e)), None)
+    ("Verein Silicon Saxony" as "Silicon Saxony"; "Cyber-Valley" and "Cyber Valley" alike), if any."""
+    words = phrase.lower().split()
+    for i in range(len(words) - 1):
+        pattern = r"[\s\-\u00a0]+".join(re.escape(w) for w in words[i:])
+        if re.search(rf"(?<![^\W_]){pattern}(?![^\W_])", lowered):
+            return " ".join(words[i:])
+    return None
 
 
 def used_phrases(question: str, passages: Sequence[str]) -> list[str]:

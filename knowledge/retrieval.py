@@ -280,6 +280,7 @@ def cover_each_thing(
     if len(things) < 2:
         return chosen
     out = list(chosen)
+    candidates = ranked[: 3 * len(chosen)]  # only passages that ranked near the top
     for thing in things:
         if any(thing.named_in(f"{c.title} {c.text}") for c, _ in out):
             continue
@@ -287,7 +288,7 @@ def cover_each_thing(
         found = next(
             (
                 item
-                for item in ranked
+                for item in candidates
                 if item[0].id not in taken and thing.named_in(f"{item[0].title} {item[0].text}")
             ),
             None,

@@ -13,6 +13,7 @@ from knowledge.evidence import (
     about_asked,
     missing_amount,
     missing_count,
+    missing_date,
     missing_evidence,
     missing_leader,
     missing_names,
@@ -343,3 +344,23 @@ def test_counts_in_words_and_kinds_of_amount_in_other_words() -> None:
     assert missing_amount("How much money is earmarked for the initiative each year?", budget) == []
     each = [_sentence("Each participating industrial company contributes 25,000 euros a year.")]
     assert missing_amount("How much does a member company have to pay? What does it cost?", each) == []
+
+
+def test_review_cases_that_must_not_abstain_or_must() -> None:
+    mail = _sentence("Contact: info@cluster-bw.de, phone +49 711 123456.")
+    assert missing_evidence("What is the e-mail address of the cluster management?", [mail.hit], [mail]) == []
+    fees = _sentence("The fee is 300 euros.", title="Fees 2024")
+    assert missing_amount("What is the membership fee in 2024?", [fees]) == []
+    hypos = _sentence("HYPOS coordinates the project with ten partners.", title="HYPOS")
+    assert missing_leader("Who is the lead partner of HYPOS?", [hypos]) == []
+    assert missing_leader("Which region leads in hydrogen research?", [hypos]) == []
+    assert missing_date("When is the HYPOS office open?", [hypos]) == []
+    assert missing_types("On what date is the fair?", ["The fair opens on May 17th."]) == []
+    assert missing_types("What date was it?", ["It took place on 2024-05-17."]) == []
+    assert (
+        missing_types("Wer hat den Innovationspreis verdient?", ["Die Jury wählte das Team aus Jena."]) == []
+    )
+    hyphen = _sentence("Seit dem Start wurden 30 Start-ups gegründet.", title="Das Cyber-Valley in Tübingen")
+    assert missing_count("How many start-ups came out of Cyber Valley?", [hyphen]) == []
+    robots = [_sentence("The exhibition showed 40 robots.")]
+    assert missing_count("How many visitors came to the exhibition?", robots) == ["count of participants"]
