@@ -14,7 +14,7 @@ from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
 from knowledge.evidence import answer_patterns
 from knowledge.evidence import missing_numbers as missing_numbers  # re-exported
 from knowledge.models import Hit, Language, Source, Turn
-from knowledge.named import asks_about_two, things_named
+from knowledge.named import two_things
 from knowledge.text import passage_terms, query_terms, sentences, term_matches
 
 NO_ANSWER = "NO_ANSWER"
@@ -201,21 +201,21 @@ def choose_quotes(
 ) -> list[Candidate]:
     """The best n quotes; for a question about two things ("Which is older, HYPOS or H2.B?"), the
     next quotes first go to a thing no quote so far names (in its sentence or its document's title)."""
-    chosen = list(ranked[:1])
-    things = things_named(question) if asks_about_two(question) else []
-    if len(things) < 2:
+    things = two_things(question)
+    if not things:
         return list(ranked[:n])
+    chosen = list(ranked[:1])
     floor = ranked[0].score - SECOND_THING_MARGIN if ranked else 0.0
     while len(chosen) < min(n, len(ranked)):
         said = [f"{c.hit.title} {c.text}" for c in chosen]
-        open_things = [thing for thing in things if not any(thing.named_in(text) for text in said)]
+        open_things = [names_it for names_it in things if not any(names_it(text) for text in said)]
         rest = [c for c in ranked if c not in chosen]
         covering = (
             c
             for c in rest
             if c.score >= floor
             and not c.text.endswith("?")
-            and any(thing.named_in(f"{c.hit.title} {c.text}") for thing in open_things)
+            and any(names_it(f"{c.hit.title} {c.text}") for names_it in open_things)
         )
         chosen.append(next(covering, rest[0]))
     return chosen

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from knowledge.places import Place, gazetteer, names_one_of, places_named
+from knowledge.places import gazetteer, names_one_of, places_named
 
 # Acronyms and legal forms that are not the name of what a question is about.
 _COMMON_CAPS = frozenset(
@@ -51,27 +50,22 @@ def asks_about_two(question: str) -> bool:
     return TWO.search(question) is not None
 
 
-@dataclass(frozen=True)
-class Thing:
-    """Something a question names, and a test of whether a text names it (in either language)."""
-
-    label: str
-    named_in: Callable[[str], bool]
+# A test of whether a text names one thing a question names (in either language).
+NamesIt = Callable[[str], bool]
 
 
-def things_named(question: str) -> list[Thing]:
-    """What the question names: its acronyms and camel-case names, then its places."""
-    things = [Thing(name, partial(_names_it, name)) for name in names(question)]
-    things += [Thing(places[0].names[0], partial(_names_one_of, places)) for places in places_named(question)]
-    return things
+def two_things(question: str) -> list[NamesIt]:
+    """For a question that joins two or more named things ("HYPOS or H2.B?"), a test per thing: its
+    acronyms and camel-case names, then its places; empty for any other question."""
+    if not asks_about_two(question):
+        return []
+    tests: list[NamesIt] = [partial(_names_it, name) for name in names(question)]
+    tests += [partial(names_one_of, places=places) for places in places_named(question)]
+    return tests if len(tests) >= 2 else []
 
 
 def _names_it(name: str, text: str) -> bool:
     return uses(text.lower(), name)
-
-
-def _names_one_of(places: tuple[Place, ...], text: str) -> bool:
-    return names_one_of(text, places)
 
 
 # Two to four capitalised words after the first word of a sentence: "Cyber Valley", "Medicon Valley".

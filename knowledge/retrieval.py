@@ -16,7 +16,7 @@ from knowledge.embeddings import LOCAL_MODEL_ID
 from knowledge.errors import IndexEmptyError
 from knowledge.index import Chunk, VectorIndex
 from knowledge.models import Hit, Language
-from knowledge.named import asks_about_two, things_named
+from knowledge.named import two_things
 from knowledge.places import gazetteer
 from knowledge.places import stem as _place_stem
 from knowledge.text import content_words, detect_language, passage_terms, query_terms, term_matches
@@ -276,20 +276,20 @@ def cover_each_thing(
     """For a question about two things ("Wer leitet LISAvienna, und wer den Cluster in Linz?"):
     when no chosen passage names one of them, the best candidate that names it takes the place of
     the last passage of a source that holds several, so one document cannot crowd out the other."""
-    things = things_named(query) if asks_about_two(query) else []
-    if len(things) < 2:
+    things = two_things(query)
+    if not things:
         return chosen
     out = list(chosen)
     candidates = ranked[: 3 * len(chosen)]  # only passages that ranked near the top
-    for thing in things:
-        if any(thing.named_in(f"{c.title} {c.text}") for c, _ in out):
+    for names_it in things:
+        if any(names_it(f"{c.title} {c.text}") for c, _ in out):
             continue
         taken = {c.id for c, _ in out}
         found = next(
             (
                 item
                 for item in candidates
-                if item[0].id not in taken and thing.named_in(f"{item[0].title} {item[0].text}")
+                if item[0].id not in taken and names_it(f"{item[0].title} {item[0].text}")
             ),
             None,
         )
