@@ -10,8 +10,8 @@ import numpy as np
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from knowledge import catalogue
+from knowledge.answer_types import answer_patterns
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache
-from knowledge.evidence import answer_patterns
 from knowledge.evidence import missing_numbers as missing_numbers  # re-exported
 from knowledge.models import Hit, Language, Source, Turn
 from knowledge.named import two_things

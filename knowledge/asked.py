@@ -34,7 +34,7 @@ class Concept:
         return self.stated_as or self.pattern
 
 
-def _concept(name: str, stems: str, stated_as: str | None = None) -> Concept:
+def make_concept(name: str, stems: str, stated_as: str | None = None) -> Concept:
     def compiled(words: str) -> re.Pattern[str]:
         # letters only before a stem: "\w*" would also run over digits and "_" (quadratic on long runs)
         letters = words.replace(r"\w*", r"[^\W\d_]*")
@@ -46,82 +46,87 @@ def _concept(name: str, stems: str, stated_as: str | None = None) -> Concept:
 # Things counted. Each pattern matches at the start of a word (German compounds: at the start of the
 # compound or, for the listed heads, anywhere in it: "Medizintechnikfirmen", "Vollzeitstellen").
 COUNTED = (
-    _concept(
+    make_concept(
         "employees",
         r"employ|staff|workers?\b|workforce|jobs?\b|headcount|people (?:work|are employed)|"
         r"\w*arbeitsplätze|\w*arbeitsplatz|\w*beschäftigt|mitarbeit|personal\b|\w*stellen\b|fachkräfte|"
         r"(?:menschen|personen|leute) (?:arbeit|beschäftigt|tätig)|köpfe",
     ),
-    _concept("members", r"member|\w*mitglied"),
-    _concept(
+    make_concept("members", r"member|\w*mitglied"),
+    make_concept(
         "companies",
         r"compan|firms?\b|business|enterprise|\w*unternehm|\w*firmen\b|\w*betriebe?\b|\w*hersteller|"
         r"manufacturer|supplier|zulieferer|smes?\b|kmu",
     ),
-    _concept("start-ups", r"start-?ups?|spin-?offs?|\w*gründung|ausgründ|founders?\b|gründer"),
-    _concept("partners", r"\w*partner"),
-    _concept("projects", r"\w*proje[ck]t|vorhaben"),
-    _concept(
+    make_concept("start-ups", r"start-?ups?|spin-?offs?|\w*gründung|ausgründ|founders?\b|gründer"),
+    make_concept("partners", r"\w*partner"),
+    make_concept("projects", r"\w*proje[ck]t|\w*vorhaben"),
+    make_concept(
         "participants",
         r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|delegat|exhibitors?\b|exhibited\b|exhibiting\b|"
         r"aussteller|people (?:attend|came|took part|participat)",
     ),
-    _concept(
+    make_concept(
         "people",
         r"people|persons?\b|\w*personen\b|\w*menschen\b|leute|teams?\b|engineer|ingenieur|\w*kräfte|\w*kraft\b|"
         r"employ|staff|\w*beschäftigt|mitarbeit|"
         r"participant|attendee|guests?\b|visitors?\b|\w*teilnehm|\w*gäste|\w*besucher|inhabitant|\w*einwohner",
     ),
-    _concept(
+    make_concept(
         "events",
         r"events?\b|\w*veranstaltung|conference|\w*konferenz|workshop|\w*messen?\b|trade fair|\w*tagung|"
         r"meetings?\b|\w*treffen",
     ),
-    _concept(
+    make_concept(
         "students", r"student|\w*studierende|doctoral|doktorand|phd|\w*absolvent|graduates?\b|azubi|trainee"
     ),
-    _concept("researchers", r"researchers?\b|scientist|\w*wissenschaftler|\w*forscher|professor"),
-    _concept("groups", r"\w*groups?\b|\w*gruppen?\b|teams?\b|labs?\b|\w*labore?\b"),
-    _concept("patents", r"\w*patent"),
-    _concept("drugs", r"drugs?\b|medicine|medicament|\w*arzneimittel|\w*medikament|\w*wirkstoff|therap"),
-    _concept("sites", r"\w*sites?\b|locations?\b|\w*standort|campus|\w*niederlassung|branch(?:es)?\b"),
-    _concept("countries", r"countr|nations?\b|\w*länder\b|\w*staaten\b"),
-    _concept(
+    make_concept("researchers", r"researchers?\b|scientist|\w*wissenschaftler|\w*forscher|professor"),
+    make_concept("groups", r"\w*groups?\b|\w*gruppen?\b|teams?\b|labs?\b|\w*labore?\b"),
+    make_concept("patents", r"\w*patent"),
+    make_concept("drugs", r"drugs?\b|medicine|medicament|\w*arzneimittel|\w*medikament|\w*wirkstoff|therap"),
+    make_concept("sites", r"\w*sites?\b|locations?\b|\w*standort|campus|\w*niederlassung|branch(?:es)?\b"),
+    make_concept("countries", r"countr|nations?\b|\w*länder\b|\w*staaten\b"),
+    make_concept(
         "institutions",
         r"institut|\w*hochschul|universit|college|facilit|\w*einrichtung|research (?:centre|center)|"
         r"\w*zentren\b|\w*zentrum\b|centres?\b|centers?\b",
     ),
-    _concept("shareholders", r"shareholder|\w*gesellschafter|owners?\b|\w*eigentümer|\w*anteilseigner"),
-    _concept("networks", r"\w*cluster|\w*netzwerk|network|initiative"),
-    _concept(
+    make_concept("shareholders", r"shareholder|\w*gesellschafter|owners?\b|\w*eigentümer|\w*anteilseigner"),
+    make_concept("networks", r"\w*cluster|\w*netzwerk|network|initiative"),
+    make_concept(
         "applications",
         r"application|\w*bewerbung|\w*anträge|\w*antrag|entries\b|entry\b|submission|\w*einreichung|eingereicht|"
         r"\w*beiträge\b|candidates?\b|\w*kandidat",
     ),
-    _concept("products", r"products?\b|\w*produkte?\b|innovation|\w*lösungen|solutions?\b"),
-    _concept("square metres", r"square met|m²|m2\b|quadratmeter|\w*fläche|space\b|floor"),
+    make_concept("products", r"products?\b|\w*produkte?\b|innovation|\w*lösungen|solutions?\b"),
+    make_concept("square metres", r"square met|m²|m2\b|quadratmeter|\w*fläche|space\b|floor"),
 )
 
 # Kinds of amount. A question asking for one of these needs an amount next to it; a question asking
 # for money in general ("Wie viel Geld", "What does it cost") needs an amount in the closest sentences.
 PRICED = (
-    _concept("fee", r"fees?\b|\w*beitr[aä]g|\w*gebühr|subscription|dues\b"),
-    _concept(
+    make_concept(
+        "fee",
+        # "What does a company pay to be a member?" asks for the fee; only a fee answers it
+        r"fees?\b|\w*beitr[aä]g|\w*gebühr|subscription|dues\b|(?:pays?|zahl\w*)\b[^.?!]{0,40}\b(?:member|mitglied)",
+        r"fees?\b|\w*beitr[aä]g|\w*gebühr|subscription|dues\b",
+    ),
+    make_concept(
         "turnover",
         r"turnover|turn(?:s|ed)? over|revenues?\b|\w*umsatz|\w*umsätze|\w*erlös|sales\b|erwirtschaft",
     ),
-    _concept("rent", r"rent\b|rents\b|rental|\w*miete\b|\w*mieten\b|lease|pacht"),
-    _concept("salary", r"salar|\w*gehalt|\w*gehälter|wages?\b|\w*lohn|\w*löhne|earns?\b|verdien"),
-    _concept("prize", r"prize|\w*preisgeld|dotiert|endowed"),
-    _concept("profit", r"profits?\b|\w*gewinn|earnings"),
-    _concept(
+    make_concept("rent", r"rent\b|rents\b|rental|\w*miete\b|\w*mieten\b|lease|pacht"),
+    make_concept("salary", r"salar|\w*gehalt|\w*gehälter|wages?\b|\w*lohn|\w*löhne|earns?\b|verdien"),
+    make_concept("prize", r"prize|\w*preisgeld|dotiert|endowed"),
+    make_concept("profit", r"profits?\b|\w*gewinn|earnings"),
+    make_concept(
         "funding",
         r"\w*fördergeld|\w*fördersumme|\w*förderung|\w*förderbescheid|\w*bescheid|funding|fund(?:ed|s)\b|grants?\b|"
         r"\w*zuschuss|\w*zuschüsse|subsid|\bgefördert|\bfördert|bewilligt|approved",
     ),
     # what something costs, when the question names no kind above ("What does a desk cost per month?"):
     # the amount must stand next to a price, a charge or a period
-    _concept(
+    make_concept(
         "price",
         r"\w*kosten\b|kostet|costs?\b|\w*preise?\b|prices?\b|priced|charge",
         # an answer may name the price, a charge or the period it covers ("25,000 euros a year each")
@@ -254,9 +259,12 @@ RELATIONS = tuple(
         ),
         (  # when it began (STARTED below)
             r"gegründet|gründung|\bfounded\b|\bfounding\b|established|set up|launched|\bstart|startschuss|auftakt|"
-            r"eröffn|\bopened\b|\bopening (?:date|ceremony)|ins leben",
+            r"eröffn|\bopened\b|\bopening (?:date|ceremony)|ins leben|seit wann (?:gibt es|existiert|besteht)|"
+            r"wie lange (?:gibt es|existiert|besteht)|(?:since when|how long) (?:has|have|does|do|did)\b[^?]{0,60}"
+            r"(?:existed|exist|been around)",
             r"gegründet|gründung|\bfounded\b|established|set up|launched|\bstart|startschuss|auftakt|eröffn|"
-            r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bbegonnen|\bbeginnt|\bentstand|gestartet",
+            r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bbegonnen|\bbeginnt|\bentstand|gestartet|"
+            r"\bseit\b|\bsince\b|\bexist",
         ),
         (  # who owns it
             r"wem gehört|who owns|\bowners?\b|eigentümer|gesellschafter|shareholder|\banteile",
@@ -285,82 +293,3 @@ LEADS = (
     ),
 )
 STARTED = RELATIONS[3]  # (asked, stated): a founding, a launch, an opening
-
-
-# Industries a question may ask about, each as German and English texts name it: a question about the
-# furniture industry is not answered by passages about plastics, whatever else they share.
-SECTORS = (
-    _concept(
-        "aerospace", r"aerospace|aviation|aircraft|\w*luftfahrt|\w*raumfahrt|space industry|\w*flugzeug"
-    ),
-    _concept("automotive", r"automotive|\w*automobil|\w*fahrzeug|vehicles?\b|\bcars?\b|\w*autoindustrie|kfz"),
-    _concept("mobility", r"\w*mobility|\w*mobilität"),
-    _concept("biotech", r"biotech|\w*biotechnolog|life.?science|\w*biowissenschaft|pharma"),
-    _concept(
-        "medical technology", r"medtech|medical (?:technology|devices?)|\w*medizintechnik|\w*medizinprodukt"
-    ),
-    _concept("health", r"\w*gesundheit|health"),
-    _concept("chemicals", r"\w*chemi|chemical"),
-    _concept("plastics", r"plastics?\b|\w*kunststoff|polymer"),
-    _concept("hydrogen", r"hydrogen|\w*wasserstoff|fuel cells?|\w*brennstoffzell"),
-    _concept(
-        "energy", r"energy|\w*energie|renewables?|photovolta|\w*solar|wind power|\w*windenergie|\w*windkraft"
-    ),
-    _concept("logistics", r"logistic|\w*logistik|freight|\w*güterverkehr|supply chain"),
-    _concept(
-        "maritime", r"maritim|shipping|shipbuilding|\w*schifffahrt|\w*schiffbau|\w*hafen|ports?\b|offshore"
-    ),
-    _concept(
-        "microelectronics",
-        r"micro.?electronic|\w*mikroelektronik|semiconductor|\w*halbleiter|\bchips?\b|\w*chipindustrie|electronic|\w*elektronik",
-    ),
-    _concept("optics", r"optic|\w*optik|photonic|\w*photonik|laser"),
-    _concept(
-        "software",
-        r"software|information technology|\w*informatik|ict\b|\bikt\b|"
-        r"(?-i:IT)(?:-| )(?:branche|industr|sector|cluster|services|wirtschaft|unternehmen|compan)",
-    ),
-    _concept(
-        "artificial intelligence",
-        r"artificial intelligence|\bai\b|\bki\b|künstliche intelligenz|machine learning|intelligent systems",
-    ),
-    _concept("robotics", r"robot"),
-    _concept(
-        "fintech", r"fintech|financial (?:services|technology)|\w*finanzdienst|banking|(?<!daten)banken"
-    ),
-    _concept(
-        "games",
-        r"video ?games?|computer ?games?|\bgames?\b|\bgaming|\w*spiele(?:industrie|branche|entwickl)|\w*computerspiel",
-    ),
-    _concept(
-        "media",
-        r"media (?:industry|sector|companies|cluster)|\w*medien(?:wirtschaft|branche|industrie)|film industry|"
-        r"\w*filmwirtschaft|broadcast|\w*rundfunk|publishing|\w*verlagswesen",
-    ),
-    _concept("creative industries", r"creative industr|\w*kreativwirtschaft|design\b|\w*kultur- und kreativ"),
-    _concept("food", r"\bfood|\w*lebensmittel|\w*ernährung|nutrition|agri|\w*landwirtschaft"),
-    _concept("wine", r"\bwines?\b|winegrow|vineyard|viticult|\w*weinbau|\bwein\w*|\w*winzer"),
-    _concept("wood", r"\bwood|timber|forestry|\w*holz|\w*forst"),
-    _concept("furniture", r"furniture|\w*möbel"),
-    _concept(
-        "glass and ceramics", r"glass\b|glas\b|\w*glasindustrie|\w*glashütte|glassworks|ceramic|\w*keramik"
-    ),
-    _concept("textiles", r"textile|\w*textil|fashion|\w*mode(?:branche|industrie)|apparel|clothing"),
-    _concept("tourism", r"touris|\w*tourismus|hotel|\w*gastgewerbe|hospitality"),
-    _concept(
-        "construction",
-        r"construction industry|\w*bauwirtschaft|\w*bauindustrie|\w*baugewerbe|building industry",
-    ),
-    _concept("mechanical engineering", r"mechanical engineering|\w*maschinenbau|machine building|machinery"),
-    _concept("metal", r"\bmetal|\w*metall|\bsteel|\w*stahl"),
-    _concept("railway", r"railway|\brail\b|\w*bahntechnik|\w*schienen"),
-)
-
-
-def sectors(question: str) -> list[Concept]:
-    """The industries a question names."""
-    return [c for c in SECTORS if c.named_in(question)]
-
-
-# Every concept a question's word may name, for matching it across languages in retrieval.
-CONCEPTS = (*COUNTED, *PRICED, *SECTORS)

@@ -12,7 +12,7 @@ from knowledge.places import gazetteer, names_one_of, places_named
 # Acronyms and legal forms that are not the name of what a question is about.
 _COMMON_CAPS = frozenset(
     {"ag", "ai", "ceo", "cfo", "cto", "eu", "f&e", "gmbh", "ggmbh", "hr", "id", "it", "kg", "ki", "kmu"}
-    | {"mba", "mint", "phd", "pr", "r&d", "sme", "smes", "uk", "un", "usa"}
+    | {"mba", "mint", "phd", "pr", "r&d", "sme", "smes", "uk", "un", "us", "usa"}
 )
 _CAPS_TOKEN = re.compile(r"(?<![\w.])[^\W_][\w.&'’]*")
 
@@ -36,9 +36,15 @@ def _names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# From this length on, a name may end differently in the other language ("BioIndustrie", "BioIndustry").
+_LONG_NAME = 8
+
+
 def uses(lowered: str, name: str) -> bool:
-    """True when the lower-cased text uses the name at the start of a word ("STERN" is not in "western")."""
-    return re.search(rf"(?<![^\W_]){re.escape(name.lower())}", lowered) is not None
+    """True when the lower-cased text uses the name at the start of a word ("STERN" is not in "western");
+    a long name also with another ending of up to two letters ("BioIndustrie" for "BioIndustry")."""
+    stem = name.lower() if len(name) < _LONG_NAME else name.lower()[:-2]
+    return re.search(rf"(?<![^\W_]){re.escape(stem)}", lowered) is not None
 
 
 # A question about two things ("MAHREG and the Thuringian network"): each passage may answer for one.

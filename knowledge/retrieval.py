@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from knowledge.asked import CONCEPTS
 from knowledge.bm25 import BM25Index
 from knowledge.embeddings import LOCAL_MODEL_ID
 from knowledge.errors import IndexEmptyError
@@ -19,6 +18,7 @@ from knowledge.models import Hit, Language
 from knowledge.named import two_things
 from knowledge.places import gazetteer
 from knowledge.places import stem as _place_stem
+from knowledge.sectors import CONCEPTS
 from knowledge.text import content_words, detect_language, passage_terms, query_terms, term_matches
 
 Mode = Literal["hybrid", "dense", "bm25"]
