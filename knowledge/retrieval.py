@@ -16,9 +16,7 @@ from knowledge.errors import IndexEmptyError
 from knowledge.index import Chunk, VectorIndex
 from knowledge.models import Hit, Language
 from knowledge.named import two_things
-from knowledge.places import gazetteer
-from knowledge.places import stem as _place_stem
-from knowledge.sectors import CONCEPTS
+from knowledge.sectors import translation
 from knowledge.text import content_words, detect_language, passage_terms, query_terms, term_matches
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -210,24 +208,12 @@ class Term:
     named: re.Pattern[str] | None = None
 
 
-def _translation(word: str) -> re.Pattern[str] | None:
-    """How passages in either language name a place or a known thing (None if neither)."""
-    places = gazetteer().get(word) if len(word) >= 4 else None
-    if places:
-        stems = sorted({_place_stem(name) for place in places for name in place.names})
-        return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(re.escape(stem) for stem in stems)})")
-    for concept in CONCEPTS:
-        if concept.pattern.match(word):
-            return concept.pattern
-    return None
-
-
 def _term_weights(bm25: BM25Index, query: str, language: Language) -> list[Term]:
     """The question's terms (stems in either language, and translations) with their IDF, computed once
     per question."""
     words = content_words(query)
     return [
-        Term(terms, max(bm25.idf(t) for t in terms), _translation(word))
+        Term(terms, max(bm25.idf(t) for t in terms), translation(word))
         for word, terms in zip(words, query_terms(query, language), strict=True)
     ]
 

@@ -12,7 +12,12 @@ word; `\\w*` before a stem lets it end a German compound ("Möbelindustrie", "Sp
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from knowledge.asked import COUNTED, PRICED, Concept, make_concept
+from knowledge.places import gazetteer
+from knowledge.places import stem as place_stem
 
 SECTORS = (
     make_concept(
@@ -178,3 +183,17 @@ def sectors(question: str) -> list[Concept]:
 
 # Every concept a question's word may name, for matching it across languages in retrieval.
 CONCEPTS = (*COUNTED, *PRICED, *SECTORS, *SUBJECTS)
+
+
+@lru_cache(maxsize=4096)
+def translation(word: str) -> re.Pattern[str] | None:
+    """How texts in either language name a place or a known thing a (lower-cased) word names, None if
+    neither: "Saxony-Anhalt" is "Sachsen-Anhalt", "participants" are "Teilnehmer"."""
+    places = gazetteer().get(word) if len(word) >= 4 else None
+    if places:
+        stems = sorted({place_stem(name) for place in places for name in place.names})
+        return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(re.escape(stem) for stem in stems)})")
+    for concept in CONCEPTS:
+        if concept.pattern.match(word):
+            return concept.pattern
+    return None
