@@ -62,6 +62,22 @@ ANSWER_TYPES = (
         ),
     ),
     AnswerType(
+        "reason",
+        # "Why did X change its name?" needs a sentence that gives a cause or a purpose
+        re.compile(
+            r"\b(?:why|warum|weshalb|wieso)\b|\bwhat (?:was|were) the reasons?\b|\baus welchem grund\b|"
+            r"\bwhat prompted\b|\bwas war der anlass\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\bbecause\b|\bdue to\b|\bowing to\b|\bso that\b|\bin order to\b|\bto (?:signal|reflect|show|"
+            r"emphasi[sz]e|make|strengthen|better|give|bring|create|meet|pool|bundle|combine)\b|\breasons?\b|"
+            r"\bprompt|\bweil\b|\bdenn\b|\bum\b[^.]{0,80}\bzu\b|\baufgrund\b|\bwegen\b|\bdeshalb\b|"
+            r"\bdaher\b|\bdamit\b|\bgrund\b|\banlass\b",
+            re.IGNORECASE,
+        ),
+    ),
+    AnswerType(
         "time",
         re.compile(
             r"uhrzeit|öffnungszeit|geöffnet|opening (?:hours|times)|what time|open(?:ed)? (?:from|until)",

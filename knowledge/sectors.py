@@ -173,6 +173,13 @@ SUBJECTS = (
         r"register (?:a|my|our) (?:company|business)|trade licen[cs]e",
     ),
     make_concept("pensions", r"pensions?\b|\w*rentenversicherung|\w*altersvorsorge|retirement"),
+    make_concept(
+        "trademarks and patents",
+        r"trademarks?\b|\w*markenrecht|\w*markenanmeld|\w*markenschutz|patent (?:application|attorney|office)|"
+        r"\w*patentanmeld|\w*patentanwalt|\w*patentamt",
+    ),
+    make_concept("mentoring", r"mentor|\w*mentoring"),
+    make_concept("scholarships", r"scholarship|\w*stipendi|fellowships?\b|bursar"),
 )
 
 

@@ -94,3 +94,24 @@ def test_the_quote_ranking_favours_a_seat_for_where_questions() -> None:
     assert any(
         p.search("Die Koordinierungsstelle des Software-Clusters sitzt in Darmstadt.") for p in patterns
     )
+
+
+def test_a_why_question_needs_a_cause_or_a_purpose() -> None:
+    merged = _sentence(
+        "Ende Februar 2019 beschlossen Carbon Composites und CFK Valley, zu Composites United zu fusionieren."
+    )
+    question = "Warum haben sich Carbon Composites und CFK Valley zusammengeschlossen?"
+    assert missing_evidence(question, [merged.hit], [merged]) == ["reason"]
+    renamed = _sentence(
+        "Zum Jahresbeginn 2018 erhielt er einen neuen Namen, um die Raumfahrt stärker zu vertreten."
+    )
+    assert missing_evidence("Weshalb wurde der Verein umbenannt?", [renamed.hit], [renamed]) == []
+
+
+def test_an_offer_or_service_the_passages_never_name_is_missing() -> None:
+    text = "lisavienna supports life science companies in vienna with funding advice and events."
+    assert missing_sectors("Does LISAvienna run a mentoring programme for founders?", text) == ["mentoring"]
+    assert missing_sectors("Vergibt der Verein Stipendien an Studierende?", text) == ["scholarships"]
+    assert missing_sectors("How do I register a trademark in Switzerland?", text) == [
+        "trademarks and patents"
+    ]
