@@ -178,7 +178,14 @@ def asked_types(question: str) -> list[AnswerType]:
     found = [t for t in ANSWER_TYPES if t.asked.search(question)]
     if MONEY not in found and _HOW_MUCH.search(question) and priced(question) is not None:
         found.insert(0, MONEY)  # "How much EU funding ...", "Wie viel Miete ..."
+    if _SHARE_ASKED.search(question):  # "how much of the costs": a share answers it, not an amount
+        found = [t for t in found if t is not MONEY]
     return found
 
 
+_SHARE_ASKED = re.compile(
+    r"\bhow much of\b|\bwhat (?:share|proportion|percentage)\b|\bwie viel(?:e)? prozent\b|\bwelche[nr]? anteil\b|"
+    r"\bwie (?:hoch|groß) (?:ist|war) der anteil\b",
+    re.IGNORECASE,
+)
 _HOW_MUCH = re.compile(r"\bhow much\b|\bwie ?viel\b", re.IGNORECASE)  # not "wie viele" (how many)

@@ -78,7 +78,9 @@ COUNTED = (
         r"meetings?\b|\w*treffen",
     ),
     make_concept(
-        "students", r"student|\w*studierende|doctoral|doktorand|phd|\w*absolvent|graduates?\b|azubi|trainee"
+        "students",
+        r"student|\w*studierende|doctoral|doktorand|phd|\w*absolvent|graduates?\b|azubi|trainee|apprentice|"
+        r"\w*lehrling|\w*auszubildende",
     ),
     make_concept("researchers", r"researchers?\b|scientist|\w*wissenschaftler|\w*forscher|professor"),
     make_concept("groups", r"\w*groups?\b|\w*gruppen?\b|teams?\b|labs?\b|\w*labore?\b"),

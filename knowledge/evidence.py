@@ -250,7 +250,7 @@ def missing_evidence(
         *missing_current_role(question, pool),
         *missing_leader(question, pool),
         *missing_roles(question, text),
-        *missing_places(question, passages),
+        *missing_places(question, [*passages, *(f"{h.title} {h.text}" for h in nearby)]),
         *missing_names(question, text),
         *missing_sectors(question, text),
     ]

@@ -20,6 +20,7 @@ from knowledge.config import Settings
 from knowledge.index import Chunk
 from knowledge.models import Hit, Turn
 from knowledge.retrieval import diversify
+from knowledge.sectors import translation
 from tests.helpers import cli_env, hash_index, settings_for
 
 
@@ -259,15 +260,15 @@ def test_evidence_finds_places_and_known_things_in_the_other_language() -> None:
     )
     english = Chunk(id="e", text="The cluster supports suppliers in Luxembourg.", source="e", title="E")
     terms = [
-        retrieval.Term(frozenset({"saxony-anhalt"}), 2.0, retrieval._translation("saxony-anhalt")),
-        retrieval.Term(frozenset({"particip"}), 1.0, retrieval._translation("participants")),
-        retrieval.Term(frozenset({"luxembourg"}), 1.0, retrieval._translation("luxembourg")),
+        retrieval.Term(frozenset({"saxony-anhalt"}), 2.0, translation("saxony-anhalt")),
+        retrieval.Term(frozenset({"particip"}), 1.0, translation("participants")),
+        retrieval.Term(frozenset({"luxembourg"}), 1.0, translation("luxembourg")),
     ]
     assert retrieval.evidence(terms, german) == pytest.approx(3 / 4)
     assert retrieval.evidence(terms, english) == pytest.approx(1 / 4)
     # a place's shortest names count only at the start of a word: "Lentia" is Linz, "talent" is not
-    assert retrieval._translation("linz") is not None
-    assert not retrieval._translation("linz").search("a talented team")  # type: ignore[union-attr]
+    assert translation("linz") is not None
+    assert not translation("linz").search("a talented team")  # type: ignore[union-attr]
 
 
 def test_a_second_named_thing_gets_a_passage_of_its_own() -> None:

@@ -115,3 +115,16 @@ def test_an_offer_or_service_the_passages_never_name_is_missing() -> None:
     assert missing_sectors("How do I register a trademark in Switzerland?", text) == [
         "trademarks and patents"
     ]
+
+
+def test_share_questions_apprentices_and_places_next_to_the_passages() -> None:
+    share = _sentence("The state funded external networks at 100 percent of their costs for three years.")
+    question = "How much of an outside network's costs did the state cover?"
+    assert missing_evidence(question, [share.hit], [share]) == []
+    apprentices = _sentence("Das Ausbildungszentrum bot ab Herbst 2009 Ausbildungsplätze für 30 Lehrlinge.")
+    assert missing_count("Für wie viele Azubis bot die Lehrwerkstatt Platz?", [apprentices]) == []
+    model = _sentence("The partners trained a large language model for the Nordic languages.")
+    nearby = Hit(source="doc.txt", title="AI Sweden", text="The head office is in Gothenburg.", score=0.0)
+    question = "Wie heißt das Sprachmodell, das in Göteborg entwickelt wurde?"
+    assert missing_evidence(question, [model.hit], [model]) == ["Gothenburg"]
+    assert missing_evidence(question, [model.hit], [model], [nearby]) == []
