@@ -266,7 +266,7 @@ RELATIONS = tuple(
             r"(?:existed|exist|been around)",
             r"gegründet|gründung|\bfounded\b|established|set up|launched|\bstart|startschuss|auftakt|eröffn|"
             r"\bopened\b|ins leben|inaugurat|kick-?off|\bbegann|\bbegan\b|\bbegonnen|\bbeginnt|\bentstand|gestartet|"
-            r"\bseit\b|\bsince\b|\bexist",
+            r"\bseit\b|\bsince\b",
         ),
         (  # who owns it
             r"wem gehört|who owns|\bowners?\b|eigentümer|gesellschafter|shareholder|\banteile",

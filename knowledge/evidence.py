@@ -1,11 +1,13 @@
 """Evidence that the retrieved passages hold the asked fact, not only its topic.
 
 Abstention decides from what the question asks for, checked against the sentences closest to it:
-a number the question names must occur in the passages, and so must a role it asks about (who is
-the cluster manager, the chair) and a place it names (in either language); a question that asks for
-an amount of money, a phone number, an e-mail address, a time of day or a calendar date needs one among the few
-sentences the local model finds closest to the question. Used in both modes (with an LLM, the model's NO_ANSWER
-comes on top). Tuned on bench/questions.yaml and the held-out tune half.
+a number the question names must occur in the passages (or next to them), and so must a role it asks
+about (who is the cluster manager, the chair), a place, an acronym and an industry or subject it names
+(knowledge/sectors.py; in either language); a question that asks for a kind of fact (an amount of
+money, a phone number, a date, a reason: knowledge/answer_types.py) needs one among the few sentences
+the local model finds closest to the question, in a passage about what the question names. Used in
+both modes (with an LLM, the model's NO_ANSWER comes on top). Tuned on the sample set and the held-out
+parts looked at (bench/README.md).
 """
 
 from __future__ import annotations

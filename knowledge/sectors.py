@@ -19,6 +19,10 @@ from knowledge.asked import COUNTED, PRICED, Concept, make_concept
 from knowledge.places import gazetteer
 from knowledge.places import stem as place_stem
 
+# Narrower than energy, and part of it: a question about solar panels is not answered by "renewable energy".
+_SOLAR = r"photovolta|\w*solar|\bpv\b|pv-\w+"
+_WIND = r"wind (?:power|energy|farms?|turbines?|parks?)|\w*windenergie|\w*windkraft|\w*windpark"
+
 SECTORS = (
     make_concept(
         "aerospace", r"aerospace|aviation|aircraft|\w*luftfahrt|\w*raumfahrt|space industry|\w*flugzeug"
@@ -35,15 +39,9 @@ SECTORS = (
     make_concept("chemicals", r"\w*chemi|chemical"),
     make_concept("plastics", r"plastics?\b|\w*kunststoff|polymer"),
     make_concept("hydrogen", r"hydrogen|\w*wasserstoff|fuel cells?|\w*brennstoffzell"),
-    make_concept(
-        "energy", r"energy|\w*energie|renewables?|photovolta|\w*solar|wind power|\w*windenergie|\w*windkraft"
-    ),
-    # narrower than energy: a question about solar panels is not answered by "renewable energy"
-    make_concept("solar", r"photovolta|\w*solar|\bpv\b|pv-\w+"),
-    make_concept(
-        "wind energy",
-        r"wind (?:power|energy|farms?|turbines?|parks?)|\w*windenergie|\w*windkraft|\w*windpark",
-    ),
+    make_concept("energy", rf"energy|\w*energie|renewables?|{_SOLAR}|{_WIND}"),
+    make_concept("solar", _SOLAR),
+    make_concept("wind energy", _WIND),
     make_concept("geothermal", r"geotherm|\w*erdwärme"),
     make_concept("nuclear", r"nuclear|\w*kernenergie|\w*kernkraft|\w*atomkraft|\w*atomenergie"),
     make_concept("oil and gas", r"\boil\b|petroleum|\w*erdöl|natural gas|\w*erdgas|refiner|\w*raffinerie"),
@@ -183,13 +181,16 @@ SUBJECTS = (
 )
 
 
+_NAMED = (*SECTORS, *SUBJECTS)
+
+
 def sectors(question: str) -> list[Concept]:
     """The industries and subjects a question names."""
-    return [c for c in (*SECTORS, *SUBJECTS) if c.named_in(question)]
+    return [c for c in _NAMED if c.named_in(question)]
 
 
 # Every concept a question's word may name, for matching it across languages in retrieval.
-CONCEPTS = (*COUNTED, *PRICED, *SECTORS, *SUBJECTS)
+CONCEPTS = (*COUNTED, *PRICED, *_NAMED)
 
 
 @lru_cache(maxsize=4096)
