@@ -47,6 +47,25 @@ def gazetteer() -> dict[str, tuple[Place, ...]]:
     return {name: tuple(places) for name, places in by_name.items()}
 
 
+# German adjectives of place: "luxemburgischen" (Luxemburg), "schwedische" (Schweden), "bayerisch"
+# (Bayern); and "Nürnberger", "Düsseldorfer" (the town itself, not "Bayer" for Bayern).
+_ADJECTIVE = re.compile(r"(?P<stem>\w{5,}?)isch(?:e|en|er|es|em)?")
+_OF_TOWN = re.compile(r"(?P<stem>\w{5,})er")
+
+
+def place_of_word(word: str) -> tuple[Place, ...] | None:
+    """The places a lower-cased word names: a place's name, or a German adjective made from one."""
+    by_name = gazetteer()
+    if word in by_name:
+        return by_name[word]
+    if match := _ADJECTIVE.fullmatch(word):
+        found = (by_name.get(match["stem"] + ending) for ending in ("", "en", "n"))
+        return next((places for places in found if places), None)
+    if match := _OF_TOWN.fullmatch(word):
+        return by_name.get(match["stem"])
+    return None
+
+
 def _clean(token: str) -> str:
     token = token.rstrip(".'’-&")
     return re.sub(r"['’]s$", "", token)

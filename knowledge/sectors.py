@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 
 from knowledge.asked import COUNTED, PRICED, Concept, make_concept
-from knowledge.places import gazetteer
+from knowledge.places import place_of_word
 from knowledge.places import stem as place_stem
 
 # Narrower than energy, and part of it: a question about solar panels is not answered by "renewable energy".
@@ -96,6 +96,7 @@ SECTORS = (
     make_concept(
         "creative industries", r"creative industr|\w*kreativwirtschaft|design\b|\w*kultur- und kreativ"
     ),
+    make_concept("bioeconomy", r"bio-?econom|\w*bioökonom|bio-based|\w*biobasiert"),
     make_concept("food", r"\bfood|\w*lebensmittel|\w*ernährung|nutrition|agri|\w*landwirtschaft"),
     make_concept(
         "beverages",
@@ -197,7 +198,7 @@ CONCEPTS = (*COUNTED, *PRICED, *_NAMED)
 def translation(word: str) -> re.Pattern[str] | None:
     """How texts in either language name a place or a known thing a (lower-cased) word names, None if
     neither: "Saxony-Anhalt" is "Sachsen-Anhalt", "participants" are "Teilnehmer"."""
-    places = gazetteer().get(word) if len(word) >= 4 else None
+    places = place_of_word(word) if len(word) >= 4 else None
     if places:
         stems = sorted({place_stem(name) for place in places for name in place.names})
         return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(re.escape(stem) for stem in stems)})")

@@ -128,3 +128,16 @@ def test_share_questions_apprentices_and_places_next_to_the_passages() -> None:
     question = "Wie heißt das Sprachmodell, das in Göteborg entwickelt wurde?"
     assert missing_evidence(question, [model.hit], [model]) == ["Gothenburg"]
     assert missing_evidence(question, [model.hit], [model], [nearby]) == []
+
+
+def test_german_adjectives_of_place_translate_to_the_place() -> None:
+    from knowledge.places import place_of_word
+    from knowledge.sectors import translation
+
+    assert place_of_word("luxemburgischen") == place_of_word("luxemburg")
+    assert place_of_word("nürnberger") == place_of_word("nürnberg")
+    assert place_of_word("bayer") is None  # the company, not Bavaria
+    assert place_of_word("technische") is None
+    luxembourg = translation("luxemburgischen")
+    assert luxembourg is not None and luxembourg.search("the luxembourg automobility cluster")
+    assert translation("bioökonomie") is not None
