@@ -17,7 +17,7 @@ DOCS = HERE / "docs"
 QUESTIONS = HERE / "questions.yaml"
 KINDS = ("same-language", "cross-language", "two-docs", "trap", "unanswerable")
 ANSWERABLE = ("same-language", "cross-language", "two-docs")
-SPLITS = ("tune", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
+SPLITS = ("tune", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
 _PLAIN = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "–": "-"})
 _EN = frozenset(
     [
