@@ -216,6 +216,37 @@ def missing_leader(question: str, pool: Sequence[Quoted]) -> list[str]:
     return ["leader"]
 
 
+# "Who ran it before Rico Chmelik?", "Who succeeded Barbara Jörg?": the person named after the asking
+# words, and how a sentence that names a predecessor or successor reads.
+_SUCCESSION_ASKED = re.compile(
+    r"\b(?:who|wer)\b[^?]*?\b(?:(?:before|vor)\s+(?:(?:dr|prof)\.\s+)*(?P<two>(?-i:[A-ZÄÖÜ])[\w'’-]+\s+(?-i:[A-ZÄÖÜ])[\w'’-]+)|"
+    r"(?:succeeded|successor (?:of|to)|predecessor (?:of|to)|nachfolger(?:in)? von|vorgänger(?:in)? von)\s+"
+    r"(?:\w+\s+)?(?:(?:dr|prof)\.\s+)*(?P<one>(?-i:[A-ZÄÖÜ])[\w'’-]+(?:\s+(?-i:[A-ZÄÖÜ])[\w'’-]+)*))",
+    re.IGNORECASE,
+)
+_SUCCESSION_STATED = re.compile(
+    r"succe|nachfolg|vorgänger|predecess|took over|taking over|übernahm|übernommen|abgelöst|\blöste\b|"
+    r"replac|ersetzt|\bfolgte\b|followed|handed over|übergab",
+    re.IGNORECASE,
+)
+
+
+def missing_succession(question: str, pool: Sequence[Quoted]) -> list[str]:
+    """For a question after who came before or after a named person: no sentence of the pool names
+    that person together with a succession ("ihr Nachfolger ist", "succeeded"), in a passage about
+    what the question names. That a new head arrived does not say who was there before."""
+    match = _SUCCESSION_ASKED.search(question)
+    if match is None:
+        return []
+    surname = (match["two"] or match["one"]).split()[-1].lower()
+    if any(
+        surname in s.text.lower() and _SUCCESSION_STATED.search(s.text) and about_asked(question, s)
+        for s in pool
+    ):
+        return []
+    return [f"succession of {surname}"]
+
+
 def _names_any(lowered: str, acronyms: Sequence[str], used: Sequence[str]) -> bool:
     """True when the lower-cased passage uses one of the acronyms or multi-word names."""
     return any(uses(lowered, name) for name in acronyms) or any(phrase_used(lowered, p) for p in used)
@@ -251,6 +282,7 @@ def missing_evidence(
         *missing_date(question, pool),
         *missing_current_role(question, pool),
         *missing_leader(question, pool),
+        *missing_succession(question, pool),
         *missing_roles(question, text),
         *missing_places(question, [*passages, *(f"{h.title} {h.text}" for h in nearby)]),
         *missing_names(question, text),

@@ -141,3 +141,20 @@ def test_german_adjectives_of_place_translate_to_the_place() -> None:
     luxembourg = translation("luxemburgischen")
     assert luxembourg is not None and luxembourg.search("the luxembourg automobility cluster")
     assert translation("bioökonomie") is not None
+
+
+def test_a_predecessor_or_successor_needs_a_succession_of_the_named_person() -> None:
+    new_head = _sentence(
+        "2017 startete der Verein mit neuem Geschäftsführer: Rico Chmelik führt die Geschäfte."
+    )
+    question = "Who was managing director of the association before Rico Chmelik?"
+    assert missing_evidence(question, [new_head.hit], [new_head]) == ["succession of chmelik"]
+    other = _sentence("On 1 November 2021 Anette Steenberg succeeded Petter Hartman as CEO.")
+    question = "Who led the alliance as chief executive before Stig Jørgensen?"
+    assert missing_evidence(question, [other.hit], [other]) == ["succession of jørgensen"]
+    named = _sentence(
+        "Die Geschäftsführerin Dr. Barbara Jörg wurde verabschiedet; ihr Nachfolger ist Dr. Martin Thul."
+    )
+    assert missing_evidence("Who succeeded Barbara Jörg as head of the cluster?", [named.hit], [named]) == []
+    # "vor Ort" is a place, not a person
+    assert missing_evidence("Wer leitet den Verein vor Ort?", [named.hit], [named]) == []
